@@ -1,0 +1,101 @@
+"""Application factory: settings, extensions, blueprints, access control, errors."""
+import logging
+import os
+import uuid
+
+from flask import Flask, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import access, config, database, errors, logs, templating
+from .extensions import babel, csrf, db, htmx, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config=None):
+    """Build the app; `test_config` overrides the environment (tests use it)."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=True, static_folder="../static",
+                static_url_path="/static")
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    logs.configure(app.config["LOG_LEVEL"])
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    errors.register(app)
+    templating.register(app)
+    app.before_request(_tag_request)
+    app.before_request(access.enforce)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app):
+    """Bind the extension objects to this app."""
+    db.init_app(app)
+    with app.app_context():
+        database.tune_engine(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    from .accounts import auth  # registers the user loader and unauthorized handler
+    auth.init(login_manager)
+
+
+def _register_blueprints(app):
+    """One blueprint per domain."""
+    from .accounts.views import bp as accounts_bp
+    from .catalog.views import bp as catalog_bp
+    from .core.views import bp as core_bp
+    from .reconciliation.views import bp as reconciliation_bp
+
+    for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp):
+        app.register_blueprint(bp)
+    from . import cli
+    cli.register(app)
+
+
+def _select_locale():
+    """The language chosen with the switch, else the browser's, else English."""
+    languages = app_languages()
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def app_languages():
+    """Language codes the UI is translated into."""
+    from flask import current_app
+    return list(current_app.config["LANGUAGES"])
+
+
+def _tag_request():
+    """Give each request an id for the logs."""
+    g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+
+
+def _security_headers(response):
+    """Headers every response carries. No third-party origin is ever allowed."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; media-src 'self' blob:")
+    # The page a person sees depends on these; caches must not mix them up.
+    response.vary.add("HX-Request")
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+

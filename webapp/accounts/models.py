@@ -1,0 +1,92 @@
+"""People, their roles, handheld devices and failed logins."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+ROLES = ("picker", "packer", "receiver", "courier", "customer_service", "supervisor", "admin")
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in; may hold several roles."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    role_rows: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan",
+                                                       lazy="selectin")
+
+    @property
+    def roles(self):
+        """The set of role names this person holds."""
+        return {row.role for row in self.role_rows}
+
+    def set_roles(self, roles):
+        """Replace this person's roles with `roles` (unknown names are refused)."""
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"Unknown roles: {', '.join(sorted(unknown))}")
+        self.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
+
+    def has_any_role(self, roles):
+        """True when this person holds at least one of `roles`."""
+        return bool(self.roles & set(roles))
+
+    def set_password(self, password):
+        """Store a salted hash, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        """Compare a password with the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        """Flask-Login refuses sessions of deactivated people."""
+        return self.active
+
+
+class UserRole(db.Model):
+    """One role held by one person."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Device(db.Model):
+    """A registered handheld; its token authenticates the sync API."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_revoked(self):
+        """A revoked device is refused by the sync API."""
+        return self.revoked_at is not None
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept to throttle guessing across all web processes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)

@@ -1,0 +1,77 @@
+"""Barcode rules: check digits, symbology detection, normalisation.
+
+The one place the server decides what a code is. Numeric retail codes carry a
+mod-10 check digit (GS1 General Specifications, 7.9); anything else printable
+is accepted as Code128.
+"""
+import re
+
+# AIM symbology identifiers a scanner may prefix (]C1 = GS1-128, ]E0 = EAN, ...).
+_SYMBOLOGY_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_CODE128_OK = re.compile(r"^[\x20-\x7e]{1,64}$")
+
+
+class BarcodeError(ValueError):
+    """A code that cannot be a valid barcode; the message is shown to people."""
+
+
+def gs1_check_digit(digits):
+    """The mod-10 check digit for a GTIN/EAN/UPC body (without its check digit)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        weight = 3 if position % 2 == 0 else 1
+        total += int(char) * weight
+    return str((10 - total % 10) % 10)
+
+
+def has_valid_check_digit(code):
+    """True when the last digit of a numeric code is its GS1 check digit."""
+    return code.isdigit() and len(code) >= 2 and gs1_check_digit(code[:-1]) == code[-1]
+
+
+def clean(raw):
+    """Strip whitespace, a trailing CR/LF/Tab and an AIM symbology identifier."""
+    code = (raw or "").strip()
+    return _SYMBOLOGY_ID.sub("", code, count=1).strip()
+
+
+def classify(raw, symbology=None):
+    """Return (code, symbology) for a raw scan or typed code, or raise BarcodeError.
+
+    With `symbology` given the code must fit it; without, the kind is inferred
+    from the length of an all-digit code (8, 12, 13, 14) and Code128 otherwise.
+    """
+    code = clean(raw)
+    if not code:
+        raise BarcodeError("The barcode is empty.")
+    numeric = {8: "ean8", 12: "upca", 13: "ean13", 14: "gtin"}
+    kind = symbology or (numeric.get(len(code)) if code.isdigit() else "code128")
+    kind = kind or "code128"
+    if kind == "code128":
+        if not _CODE128_OK.match(code):
+            raise BarcodeError("A Code128 barcode holds 1 to 64 printable ASCII characters.")
+        return code, kind
+    expected = {"ean8": 8, "upca": 12, "ean13": 13, "gtin": 14}.get(kind)
+    if expected is None:
+        raise BarcodeError(f"Unknown barcode type: {kind}")
+    if not code.isdigit() or len(code) != expected:
+        raise BarcodeError(f"A {kind.upper()} barcode has exactly {expected} digits.")
+    if not has_valid_check_digit(code):
+        raise BarcodeError(f"The check digit of {code} is wrong (expected "
+                           f"{gs1_check_digit(code[:-1])}).")
+    return code, kind
+
+
+def lookup_keys(code):
+    """The stored forms a scanned code may match.
+
+    A UPC-A scanned by an EAN reader arrives as 13 digits with a leading 0, a
+    GTIN-14 may wrap an EAN-13 with a leading 0: all name the same product.
+    """
+    keys = [code]
+    if code.isdigit():
+        stripped = code.lstrip("0")
+        for width in (8, 12, 13, 14):
+            if len(stripped) <= width:
+                keys.append(stripped.zfill(width))
+    return list(dict.fromkeys(keys))

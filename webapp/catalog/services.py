@@ -1,0 +1,188 @@
+"""Catalog rules: resolving scans, creating and editing locations and products."""
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from .barcodes import BarcodeError, classify, clean, lookup_keys
+from .models import LOCATION_TYPES, Barcode, Location, Product, StockLevel, Warehouse
+
+
+class CatalogError(ValueError):
+    """Invalid catalog input; the message is safe to show a person."""
+
+
+def resolve_code(raw):
+    """What a scanned code names: ("location", Location) or ("product", Product).
+
+    Location codes are looked up first as they are typed; product codes by
+    every equivalent stored form. Raises CatalogError for unknown or malformed.
+    """
+    code = clean(raw)
+    if not code:
+        raise CatalogError(_("The barcode is empty."))
+    location = db.session.scalar(select(Location).where(Location.code == code))
+    if location:
+        return "location", location
+    try:
+        code, _kind = classify(code)
+    except BarcodeError as error:
+        raise CatalogError(str(error)) from error
+    barcode = db.session.scalar(select(Barcode).where(Barcode.code.in_(lookup_keys(code))))
+    if barcode:
+        return "product", barcode.product
+    product = db.session.scalar(select(Product).where(Product.sku == code))
+    if product:
+        return "product", product
+    raise CatalogError(_("Unknown barcode: %(code)s", code=code))
+
+
+def stock_of_product(product_id):
+    """Where a product is, largest quantities first."""
+    return db.session.execute(
+        select(Location, StockLevel.quantity).join(StockLevel.location)
+        .where(StockLevel.product_id == product_id, StockLevel.quantity > 0)
+        .order_by(StockLevel.quantity.desc(), Location.code)).all()
+
+
+def stock_at_location(location_id):
+    """What a location holds."""
+    return db.session.execute(
+        select(Product, StockLevel.quantity).join(StockLevel.product)
+        .where(StockLevel.location_id == location_id, StockLevel.quantity > 0)
+        .order_by(Product.sku)).all()
+
+
+def default_warehouse():
+    """The first warehouse, created on demand so a fresh install can add locations."""
+    warehouse = db.session.scalar(select(Warehouse).order_by(Warehouse.id))
+    if warehouse is None:
+        warehouse = Warehouse(code="MAIN", name="Main warehouse")
+        db.session.add(warehouse)
+        db.session.flush()
+    return warehouse
+
+
+def _non_negative_int(value, label):
+    """Parse a walking-position number, refusing anything but 0, 1, 2, ..."""
+    text = str(value if value is not None else "").strip() or "0"
+    if not text.isdigit():
+        raise CatalogError(_("%(field)s must be a whole number of 0 or more.", field=label))
+    return int(text)
+
+
+def save_location(data, location=None):
+    """Create or update a location from a mapping of form/CSV fields."""
+    code = (data.get("code") or "").strip().upper()
+    if not code or len(code) > 64 or not code.isprintable():
+        raise CatalogError(_("A location code of 1 to 64 characters is required."))
+    kind = (data.get("type") or "storage").strip().lower()
+    if kind not in LOCATION_TYPES:
+        raise CatalogError(_("Unknown location type: %(type)s", type=kind))
+    clash = db.session.scalar(select(Location.id).where(Location.code == code))
+    if clash and (location is None or clash != location.id):
+        raise CatalogError(_("The location code %(code)s is taken.", code=code))
+    warehouse = _warehouse(data.get("warehouse"))
+    fields = {"aisle": _("Aisle"), "bay": _("Bay"), "level": _("Level")}
+    numbers = {name: _non_negative_int(data.get(name), label) for name, label in fields.items()}
+    location = location or Location()
+    location.code, location.type, location.warehouse_id = code, kind, warehouse.id
+    location.zone = (data.get("zone") or "").strip().upper()[:16]
+    location.aisle, location.bay, location.level = (numbers[k] for k in ("aisle", "bay", "level"))
+    db.session.add(location)
+    db.session.flush()
+    return location
+
+
+def _warehouse(code):
+    """The warehouse named by code, or the default one when none is given."""
+    code = (code or "").strip().upper()
+    if not code:
+        return default_warehouse()
+    warehouse = db.session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        raise CatalogError(_("Unknown warehouse: %(code)s", code=code))
+    return warehouse
+
+
+def parse_barcode_list(text):
+    """Split 'code[:symbology]' items separated by spaces, commas, | or newlines."""
+    items = [item for item in _split(text) if item]
+    parsed = []
+    for item in items:
+        code, _sep, kind = item.partition(":")
+        try:
+            parsed.append(classify(code, kind.strip().lower() or None))
+        except BarcodeError as error:
+            raise CatalogError(str(error)) from error
+    return parsed
+
+
+def _split(text):
+    """Tokens of a barcode list."""
+    for sep in ",|\n\r\t;":
+        text = (text or "").replace(sep, " ")
+    return text.split(" ")
+
+
+def save_product(data, product=None):
+    """Create or update a product and replace its barcodes."""
+    sku = (data.get("sku") or "").strip()
+    name = (data.get("name") or "").strip()
+    if not sku or len(sku) > 64:
+        raise CatalogError(_("A SKU of 1 to 64 characters is required."))
+    if not name:
+        raise CatalogError(_("A product name is required."))
+    clash = db.session.scalar(select(Product.id).where(Product.sku == sku))
+    if clash and (product is None or clash != product.id):
+        raise CatalogError(_("The SKU %(sku)s is taken.", sku=sku))
+    codes = parse_barcode_list(data.get("barcodes", ""))
+    _refuse_taken_barcodes([code for code, _kind in codes], product)
+    product = product or Product()
+    product.sku, product.name = sku, name[:200]
+    product.image_url = (data.get("image_url") or "").strip() or None
+    product.barcodes = [Barcode(code=code, symbology=kind) for code, kind in codes]
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def _refuse_taken_barcodes(codes, product):
+    """A barcode names one product; refuse codes another product already holds."""
+    if len(set(codes)) != len(codes):
+        raise CatalogError(_("The same barcode is listed twice."))
+    if not codes:
+        return
+    query = select(Barcode.code, Product.sku).join(Barcode.product).where(Barcode.code.in_(codes))
+    if product is not None and product.id:
+        query = query.where(Barcode.product_id != product.id)
+    taken = db.session.execute(query).first()
+    if taken:
+        raise CatalogError(_("Barcode %(code)s already belongs to %(sku)s.",
+                             code=taken.code, sku=taken.sku))
+
+
+def search_products(text_filter="", limit=50):
+    """Products whose SKU, name or barcode contains the filter."""
+    query = select(Product).order_by(Product.sku).limit(limit)
+    if text_filter:
+        pattern = f"%{text_filter}%"
+        query = query.where(or_(Product.sku.ilike(pattern), Product.name.ilike(pattern),
+                                Product.barcodes.any(Barcode.code.like(pattern))))
+    return db.session.scalars(query).all()
+
+
+def search_locations(text_filter="", limit=50):
+    """Locations whose code contains the filter, in walking order."""
+    query = select(Location).order_by(Location.zone, Location.aisle, Location.bay,
+                                      Location.level, Location.code).limit(limit)
+    if text_filter:
+        query = query.where(Location.code.ilike(f"%{text_filter}%"))
+    return db.session.scalars(query).all()
+
+
+def counts():
+    """How big the catalog is, for the admin home."""
+    return {
+        "locations": db.session.scalar(select(func.count(Location.id))),
+        "products": db.session.scalar(select(func.count(Product.id))),
+    }

@@ -1,0 +1,61 @@
+"""Settings from the environment, with safe defaults for a laptop."""
+import os
+import secrets
+from pathlib import Path
+
+QUEUE_NAMES = ("picking", "packing", "reconciliation", "default")
+
+
+def _bool(name, default=False):
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path):
+    """Use SECRET_KEY, or one generated once and kept in the instance folder.
+
+    Keeping it on disk means sessions survive a restart of `make run`.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path):
+    """Build the config mapping the factory loads."""
+    sqlite_default = f"sqlite:///{Path(instance_path) / 'warehouse.db'}"
+    secure = _bool("SECURE_COOKIES")
+    prefix = os.environ.get("QUEUE_PREFIX", "")
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", sqlite_default),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # A prefix lets two apps (or two test runs) share one Redis without
+        # taking each other's jobs.
+        "QUEUES": {name: f"{prefix}{name}" for name in QUEUE_NAMES},
+        "DEMO_MODE": _bool("DEMO_MODE"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "BEHIND_PROXY": _bool("BEHIND_PROXY"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        # Uploads (CSV imports, later photos) are refused above this size with 413.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", 300)),
+        "LANGUAGES": ("en", "zh"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }

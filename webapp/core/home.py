@@ -1,0 +1,31 @@
+"""What each role sees on the home screen: one card per piece of work."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+# (role, endpoint, title, hint). A card appears once even when several roles list it.
+CARDS = (
+    ("picker", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("receiver", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("receiver", "catalog.locations", _l("Locations"), _l("Bins, docks and stores")),
+    ("courier", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("customer_service", "catalog.lookup", _l("Find stock"), _l("Where is a product?")),
+    ("supervisor", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
+    ("supervisor", "catalog.index", _l("Catalog"), _l("Locations and products")),
+    ("supervisor", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),
+    ("admin", "catalog.index", _l("Catalog"), _l("Locations, products, import, labels")),
+    ("admin", "accounts.users", _l("People"), _l("Accounts and roles")),
+    ("admin", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),
+    ("admin", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
+)
+
+
+def cards_for(roles):
+    """The cards for a set of roles, in the order above, without repeats."""
+    seen, cards = set(), []
+    for role, endpoint, title, hint in CARDS:
+        if role in roles and endpoint not in seen:
+            seen.add(endpoint)
+            cards.append({"url": url_for(endpoint), "title": title, "hint": hint,
+                          "role": role})
+    return cards

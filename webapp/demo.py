@@ -1,0 +1,93 @@
+"""A believable demo warehouse: zones, 1,200+ locations, 500 products, stock, users."""
+import random
+
+from sqlalchemy import func, select
+
+from .accounts.models import ROLES, User
+from .accounts.services import create_user
+from .catalog.barcodes import gs1_check_digit
+from .catalog.models import Barcode, Location, Product, Warehouse
+from .catalog.stock import move_stock
+from .extensions import db
+
+DEMO_PASSWORD = "demo"
+STORAGE_ZONES = ("A", "B", "C")
+AISLES, BAYS, LEVELS = 10, 10, 4
+SPECIAL = (("RCV", "receiving", 4), ("PACK", "packing", 6), ("SHIP", "shipping", 4),
+           ("DEF", "defective", 2), ("RET", "returns", 2))
+
+_ITEMS = ("water bottle", "phone case", "USB-C cable", "desk lamp", "notebook", "backpack",
+          "wireless mouse", "tea set", "rice cooker", "yoga mat", "umbrella", "sneakers",
+          "power bank", "face cream", "thermos", "hair dryer", "kettle", "earbuds",
+          "keyboard", "socks (3 pairs)", "T-shirt", "bed sheet", "storage box", "pillow")
+_TRAITS = ("Classic", "Eco", "Mini", "Pro", "Travel", "Family", "Kids", "Premium", "Basic",
+           "Slim", "Smart", "Outdoor")
+_VARIANTS = ("black", "white", "blue", "red", "green", "grey", "pink", "S", "M", "L", "XL")
+
+
+def already_seeded():
+    """True when demo users exist, so `make run` seeds only the first time."""
+    return bool(db.session.scalar(select(func.count(User.id)).where(User.username == "picker")))
+
+
+def ean13(rng):
+    """A real-looking EAN-13 with a Chinese GS1 prefix (690-699) and a valid check digit."""
+    body = f"69{rng.randint(0, 9)}{rng.randint(0, 999_999_999):09d}"
+    return body + gs1_check_digit(body)
+
+
+def seed(products=500, rng_seed=7):
+    """Create the demo warehouse; the caller commits."""
+    rng = random.Random(rng_seed)
+    warehouse = Warehouse(code="MAIN", name="Main warehouse")
+    db.session.add(warehouse)
+    db.session.flush()
+    storage = _locations(warehouse)
+    catalog = _products(rng, products)
+    _opening_stock(rng, catalog, storage)
+    for role in ROLES:
+        create_user(role, DEMO_PASSWORD, [role], display_name=f"Demo {role.replace('_', ' ')}")
+    return {"locations": len(storage), "products": len(catalog)}
+
+
+def _locations(warehouse):
+    """Storage bins in walking order plus docks, stations and stores."""
+    rows = []
+    for zone in STORAGE_ZONES:
+        for aisle in range(1, AISLES + 1):
+            for bay in range(1, BAYS + 1):
+                for level in range(1, LEVELS + 1):
+                    rows.append(Location(warehouse_id=warehouse.id, type="storage", zone=zone,
+                                         aisle=aisle, bay=bay, level=level,
+                                         code=f"{zone}-{aisle:02d}-{bay:02d}-{level}"))
+    for prefix, kind, count in SPECIAL:
+        rows += [Location(warehouse_id=warehouse.id, type=kind, zone=prefix,
+                          code=f"{prefix}-{n:02d}") for n in range(1, count + 1)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return [row for row in rows if row.type == "storage"]
+
+
+def _products(rng, count):
+    """Products with a unique EAN-13 each."""
+    codes, rows = set(), []
+    while len(rows) < count:
+        code = ean13(rng)
+        if code in codes:
+            continue
+        codes.add(code)
+        name = f"{rng.choice(_TRAITS)} {rng.choice(_ITEMS)}, {rng.choice(_VARIANTS)}"
+        product = Product(sku=f"SKU-{len(rows) + 1:05d}", name=name)
+        product.barcodes = [Barcode(code=code, symbology="ean13")]
+        rows.append(product)
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def _opening_stock(rng, products, storage):
+    """One to three bins per product, through the ledger like any other stock."""
+    for product in products:
+        for location in rng.sample(storage, rng.randint(1, 3)):
+            move_stock(product.id, rng.randint(5, 120), reason="opening",
+                       to_location_id=location.id, source="demo-seed")

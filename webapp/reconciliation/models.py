@@ -1,0 +1,38 @@
+"""Runs of the ledger check: stock levels against the sum of the ledger."""
+import json
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import DateTime
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+RUN_STATES = ("queued", "running", "finished", "failed")
+
+
+class ReconciliationRun(db.Model):
+    """One ledger check; job_id ties it to its RQ job so the UI can show its state."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    levels_checked: Mapped[int] = mapped_column(default=0)
+    mismatch_count: Mapped[int] = mapped_column(default=0)
+    mismatches_json: Mapped[str] = mapped_column(Text, default="[]")
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def mismatches(self):
+        """The mismatching (product, location, book, ledger) rows found."""
+        return json.loads(self.mismatches_json or "[]")
+
+    @property
+    def in_progress(self):
+        """True while the job has not ended; the UI keeps polling only then."""
+        return self.status in ("queued", "running")

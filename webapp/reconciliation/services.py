@@ -1,0 +1,43 @@
+"""Starting and recording ledger checks."""
+import json
+
+from sqlalchemy import func, select
+
+from ..catalog.models import StockLevel
+from ..catalog.stock import ledger_mismatches
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import ReconciliationRun
+
+MAX_LISTED = 500  # enough to act on; the count says how many in all
+
+
+def request_run(user_id):
+    """Create a queued run; the caller enqueues the job and stores its id."""
+    run = ReconciliationRun(requested_by_id=user_id, status="queued")
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def perform_run(run):
+    """Compare every stock level with its ledger sum and record the result."""
+    run.status, run.started_at, run.error = "running", utcnow(), None
+    db.session.flush()
+    mismatches = ledger_mismatches()
+    run.levels_checked = db.session.scalar(select(func.count(StockLevel.id)))
+    run.mismatch_count = len(mismatches)
+    run.mismatches_json = json.dumps(mismatches[:MAX_LISTED])
+    run.status, run.finished_at = "finished", utcnow()
+    return run
+
+
+def mark_failed(run, message):
+    """Record that the job failed, with the reason shown on the page."""
+    run.status, run.error, run.finished_at = "failed", message[:2000], utcnow()
+
+
+def recent_runs(limit=20):
+    """The newest runs first."""
+    return db.session.scalars(select(ReconciliationRun)
+                              .order_by(ReconciliationRun.id.desc()).limit(limit)).all()

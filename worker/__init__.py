@@ -1,0 +1,52 @@
+"""The RQ worker: builds the app once and runs every job inside its context."""
+import logging
+
+from rq import Worker
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.queues import redis_connection
+
+log = logging.getLogger("worker")
+
+
+class AppWorker(Worker):
+    """A forking RQ worker whose jobs run inside the Flask app context.
+
+    The app (config, engine, extensions) is built once in the parent; each job
+    runs in a forked work horse, which must not reuse the parent's database
+    connections, so it drops them (without closing the parent's sockets).
+    """
+
+    flask_app = None
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        """Run one job in the work horse, inside the app context."""
+        with self.flask_app.app_context():
+            db.engine.dispose(close=False)
+            try:
+                return super().perform_job(job, queue, *args, **kwargs)
+            finally:
+                db.session.remove()
+
+
+def build(app=None, queue_names=None, name=None):
+    """Create the worker for the app's queues (or the named subset)."""
+    app = app or create_app()
+    with app.app_context():
+        connection = redis_connection()
+        queues = [app.config["QUEUES"][q] for q in (queue_names or app.config["QUEUES"])]
+    AppWorker.flask_app = app
+    return AppWorker(queues, connection=connection, name=name)
+
+
+def main(argv=None):
+    """`python -m worker [queue ...] [--burst]`: run until stopped (or the queues drain)."""
+    import argparse
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("queues", nargs="*", help="picking packing reconciliation default")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    args = parser.parse_args(argv)
+    worker = build(queue_names=args.queues or None)
+    log.info("worker listening on %s", ", ".join(q.name for q in worker.queues))
+    worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")

@@ -1,0 +1,4 @@
+"""Entry point: python -m worker."""
+from . import main
+
+main()
