@@ -4,7 +4,7 @@ Declaring on the view keeps the rule next to the code it guards, and one
 before_request hook enforces it, so a forgotten decorator fails closed (403)
 rather than open.
 """
-from flask import abort, current_app, request
+from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -26,6 +26,16 @@ def public(view):
     return view
 
 
+def device_token(view):
+    """Also accept a registered device's token (Authorization: Bearer ...) on this view.
+
+    Handhelds and channel integrations authenticate this way, so a batch sent
+    after the session or CSRF token expired is still accepted.
+    """
+    view.accepts_device_token = True
+    return view
+
+
 def allowed_roles(endpoint):
     """The declared roles of an endpoint: a frozenset, PUBLIC, or None if undeclared."""
     view = current_app.view_functions.get(endpoint)
@@ -41,8 +51,35 @@ def enforce():
         abort(403)
     if roles == PUBLIC:
         return None
+    if _bearer_token() is not None and _accepts_device_token(request.endpoint):
+        return _authenticate_device()
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.has_any_role(roles):
         abort(403)
+    return None
+
+
+def _bearer_token():
+    """The token of an Authorization: Bearer header, or None."""
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _accepts_device_token(endpoint):
+    """True when the endpoint's view takes device tokens."""
+    return getattr(current_app.view_functions.get(endpoint), "accepts_device_token", False)
+
+
+def _authenticate_device():
+    """Let a live device through; refuse unknown or revoked tokens with 401."""
+    from .accounts.services import device_for_token
+    from .extensions import db
+    from .timeutil import utcnow
+    device = device_for_token(_bearer_token())
+    if device is None:
+        return jsonify(error="Unknown or revoked device token.", status=401), 401
+    device.last_seen_at = utcnow()
+    db.session.commit()
+    g.device = device
     return None
