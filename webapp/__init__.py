@@ -3,7 +3,7 @@ import logging
 import os
 import uuid
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, database, errors, logs, templating
@@ -54,18 +54,28 @@ def _init_extensions(app):
 def _register_blueprints(app):
     """One blueprint per domain."""
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
+    from .orders.views import bp as orders_bp
+    from .packing.views import bp as packing_bp
+    from .picking.views import bp as picking_bp
     from .reconciliation.views import bp as reconciliation_bp
 
-    for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp):
+    for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp, orders_bp, picking_bp,
+               packing_bp, api_bp):
         app.register_blueprint(bp)
     from . import cli
     cli.register(app)
 
 
 def _select_locale():
-    """The language chosen with the switch, else the browser's, else English."""
+    """The language chosen with the switch, else the browser's, else English.
+
+    Jobs and CLI commands have no request: they use the default language.
+    """
+    if not has_request_context():
+        return None
     languages = app_languages()
     chosen = session.get("lang")
     if chosen in languages:

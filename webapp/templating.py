@@ -1,4 +1,6 @@
 """Names every template may use."""
+import json
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -21,6 +23,40 @@ LOCATION_TYPE_LABELS = {
     "returns": _l("Returns"),
 }
 
+ORDER_STATE_LABELS = {
+    "new": _l("New"), "allocated": _l("Allocated"), "picking": _l("Picking"),
+    "picked": _l("Picked"), "packed": _l("Packed"), "handed_over": _l("Handed over"),
+    "on_hold": _l("On hold"), "short": _l("Short"), "cancelled": _l("Cancelled"),
+}
+
+EXCEPTION_LABELS = {
+    "address_error": _l("Address error"), "unknown_sku": _l("Unknown SKU"),
+    "bad_quantity": _l("Bad quantity"), "bad_carrier": _l("Carrier unavailable"),
+    "short": _l("Out of stock"), "short_pick": _l("Short pick"),
+    "cancelled_in_pick": _l("Cancelled while picking"),
+}
+
+ADDRESS_LABELS = {
+    "name": _l("Recipient"), "phone": _l("Phone"), "line1": _l("Street address"),
+    "city": _l("City"), "province": _l("Province"), "postcode": _l("Postcode"),
+    "country": _l("Country"),
+}
+
+INTAKE_OUTCOME_LABELS = {
+    "created": _l("Created"), "held": _l("On hold: needs fixing"),
+    "duplicate": _l("Already received; nothing changed"), "rejected": _l("Rejected"),
+}
+
+SHORT_REASON_LABELS = {"empty": _l("Location empty"), "damaged": _l("Damaged"),
+                       "not_found": _l("Not found")}
+
+RUN_STATE_LABELS = {"queued": _l("Queued"), "running": _l("Running"),
+                    "finished": _l("Finished"), "failed": _l("Failed")}
+SHIPMENT_STATE_LABELS = {"queued": _l("Queued"), "booking": _l("Booking"),
+                         "booked": _l("Booked"), "failed": _l("Failed")}
+LIST_STATE_LABELS = {"open": _l("Open"), "in_progress": _l("In progress"),
+                     "done": _l("Done"), "cancelled": _l("Cancelled")}
+
 
 def current_locale():
     """'en' or 'zh': the language this page is rendered in."""
@@ -34,4 +70,13 @@ def register(app):
         current_locale=current_locale,
         role_label=lambda role: ROLE_LABELS.get(role, role),
         location_type_label=lambda kind: LOCATION_TYPE_LABELS.get(kind, kind),
+        order_state_label=lambda state: ORDER_STATE_LABELS.get(state, state),
+        exception_label=lambda kind: EXCEPTION_LABELS.get(kind, kind),
+        address_label=lambda field: ADDRESS_LABELS.get(field, field),
+        intake_outcome_label=lambda outcome: INTAKE_OUTCOME_LABELS.get(outcome, outcome),
+        short_reason_label=lambda reason: SHORT_REASON_LABELS.get(reason, reason),
+        run_state_label=lambda state: RUN_STATE_LABELS.get(state, state),
+        list_state_label=lambda state: LIST_STATE_LABELS.get(state, state),
+        shipment_state_label=lambda state: SHIPMENT_STATE_LABELS.get(state, state),
     )
+    app.jinja_env.filters["fromjson"] = lambda text: json.loads(text or "{}")

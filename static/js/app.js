@@ -25,9 +25,7 @@
     } catch (e) { /* no audio: colour and vibration still tell */ }
   }
 
-  function feedback(root) {
-    var marker = root.querySelector && root.querySelector("[data-feedback]");
-    if (!marker) return;
+  function feedback(marker) {
     var ok = marker.dataset.feedback === "ok";
     beep(ok);
     if (navigator.vibrate) navigator.vibrate(ok ? 40 : [120, 60, 120]);
@@ -36,24 +34,60 @@
     document.body.classList.add(ok ? "flash-ok" : "flash-bad");
   }
 
-  // Scan fields: a wedge scanner types the code then Enter (or Tab). Submit on
-  // either, clear the field at once so the next scan can start, and keep focus.
+  // Scan fields. A wedge scanner types the code then Enter (or Tab), and the
+  // next code may follow 50 ms later. On Enter the code is taken out of the
+  // field at once (the field is free for the next scan) and put on a queue
+  // that is sent one request at a time, in order: no scan is dropped or
+  // merged, whatever the network does.
+  function csrfToken() {
+    var holder = document.body.getAttribute("hx-headers");
+    try { return JSON.parse(holder)["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function takeQuantity(input) {
+    var field = input.dataset.scanQty && document.querySelector(input.dataset.scanQty);
+    if (!field) return null;
+    var value = field.value.trim();
+    field.value = "";
+    return value;
+  }
+
+  function pump(input) {
+    if (input._busy || !input._queue.length) return;
+    input._busy = true;
+    var item = input._queue.shift();
+    var values = { code: item.code };
+    if (item.qty) values.qty = item.qty;
+    var done = function () { input._busy = false; pump(input); };
+    htmx.ajax(input.dataset.scanMethod || "POST", input.dataset.scanUrl, {
+      target: input.dataset.scanTarget, swap: "outerHTML", values: values,
+      headers: { "X-CSRFToken": csrfToken() }
+    }).then(done, done);
+  }
+
   function wireScanField(input) {
     if (input.dataset.wired) return;
     input.dataset.wired = "1";
+    input._queue = [];
+    var submit = function () {
+      var code = input.value.trim();
+      input.value = "";
+      if (!code) return;
+      if (!input.dataset.scanUrl) { input.value = code; input.form.requestSubmit(); return; }
+      input._queue.push({ code: code, qty: takeQuantity(input) });
+      pump(input);
+    };
     input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" && event.key !== "Tab") return;
       event.preventDefault();
-      var form = input.form;
-      if (!input.value.trim()) return;
-      if (window.htmx && form.getAttribute("hx-get")) {
-        htmx.trigger(form, "submit");
-      } else {
-        form.requestSubmit();
-      }
+      submit();
+    });
+    if (input.form) input.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submit();
     });
     input.addEventListener("blur", function () {
-      // Give a moment for a deliberate tap elsewhere (a button) to take focus.
+      // Leave time for a deliberate tap elsewhere (a button, the quantity box).
       setTimeout(function () {
         var active = document.activeElement;
         if (!active || active === document.body) input.focus();
@@ -62,7 +96,7 @@
   }
 
   function wireAll(root) {
-    (root.querySelectorAll ? root : document).querySelectorAll("[data-scan]").forEach(wireScanField);
+    (root && root.querySelectorAll ? root : document).querySelectorAll("[data-scan]").forEach(wireScanField);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -73,11 +107,6 @@
   });
   window.addEventListener("online", showNetwork);
   window.addEventListener("offline", showNetwork);
-  document.addEventListener("htmx:configRequest", function (event) {
-    // The scan field is cleared once its value is in the request, ready for the next scan.
-    var input = event.detail.elt.querySelector && event.detail.elt.querySelector("[data-scan]");
-    if (input) setTimeout(function () { input.value = ""; input.focus(); }, 0);
-  });
   document.addEventListener("htmx:afterSwap", function (event) {
     wireAll(event.detail.target);
     feedback(event.detail.target.parentNode || document);

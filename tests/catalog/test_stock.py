@@ -35,7 +35,7 @@ def test_never_below_zero_and_nothing_written(any_app, make_catalog):
     c = make_catalog()
     move_stock(c["p1"].id, 3, reason="opening", to_location_id=c["a"].id)
     db.session.commit()
-    with pytest.raises(InsufficientStock, match="Only 3"):
+    with pytest.raises(InsufficientStock, match="Only 3 available"):
         move_stock(c["p1"].id, 4, reason="transfer", from_location_id=c["a"].id,
                    to_location_id=c["b"].id)
     db.session.commit()  # the caller's transaction is still usable

@@ -5,6 +5,7 @@ mod-10 check digit (GS1 General Specifications, 7.9); anything else printable
 is accepted as Code128.
 """
 import re
+import unicodedata
 
 # AIM symbology identifiers a scanner may prefix (]C1 = GS1-128, ]E0 = EAN, ...).
 _SYMBOLOGY_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -24,14 +25,22 @@ def gs1_check_digit(digits):
     return str((10 - total % 10) % 10)
 
 
+def is_numeric(code):
+    """True for ASCII digits only (str.isdigit also accepts other scripts' digits)."""
+    return code.isascii() and code.isdigit()
+
+
 def has_valid_check_digit(code):
     """True when the last digit of a numeric code is its GS1 check digit."""
-    return code.isdigit() and len(code) >= 2 and gs1_check_digit(code[:-1]) == code[-1]
+    return is_numeric(code) and len(code) >= 2 and gs1_check_digit(code[:-1]) == code[-1]
 
 
 def clean(raw):
-    """Strip whitespace, a trailing CR/LF/Tab and an AIM symbology identifier."""
-    code = (raw or "").strip()
+    """Strip whitespace, a trailing CR/LF/Tab and an AIM symbology identifier.
+
+    NFKC turns full-width characters typed with a Chinese IME (４００６…) into ASCII.
+    """
+    code = unicodedata.normalize("NFKC", raw or "").strip()
     return _SYMBOLOGY_ID.sub("", code, count=1).strip()
 
 
@@ -45,7 +54,7 @@ def classify(raw, symbology=None):
     if not code:
         raise BarcodeError("The barcode is empty.")
     numeric = {8: "ean8", 12: "upca", 13: "ean13", 14: "gtin"}
-    kind = symbology or (numeric.get(len(code)) if code.isdigit() else "code128")
+    kind = symbology or (numeric.get(len(code)) if is_numeric(code) else "code128")
     kind = kind or "code128"
     if kind == "code128":
         if not _CODE128_OK.match(code):
@@ -54,7 +63,7 @@ def classify(raw, symbology=None):
     expected = {"ean8": 8, "upca": 12, "ean13": 13, "gtin": 14}.get(kind)
     if expected is None:
         raise BarcodeError(f"Unknown barcode type: {kind}")
-    if not code.isdigit() or len(code) != expected:
+    if not is_numeric(code) or len(code) != expected:
         raise BarcodeError(f"A {kind.upper()} barcode has exactly {expected} digits.")
     if not has_valid_check_digit(code):
         raise BarcodeError(f"The check digit of {code} is wrong (expected "
@@ -69,7 +78,7 @@ def lookup_keys(code):
     GTIN-14 may wrap an EAN-13 with a leading 0: all name the same product.
     """
     keys = [code]
-    if code.isdigit():
+    if is_numeric(code):
         stripped = code.lstrip("0")
         for width in (8, 12, 13, 14):
             if len(stripped) <= width:

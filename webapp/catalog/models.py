@@ -77,12 +77,16 @@ class StockLevel(db.Model):
     __table_args__ = (
         UniqueConstraint("product_id", "location_id", name="uq_stock_level_product_location"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        # Reserved units are part of quantity: allocation can never promise more
+        # than is on the shelf, and a move can never take promised units away.
+        CheckConstraint("reserved >= 0 AND reserved <= quantity", name="reserved_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
     quantity: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0, server_default="0")
 
     product: Mapped[Product] = relationship()
     location: Mapped[Location] = relationship()

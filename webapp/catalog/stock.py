@@ -18,13 +18,18 @@ class InsufficientStock(StockError):
 
 
 def move_stock(product_id, quantity, *, reason, from_location_id=None, to_location_id=None,
-               user_id=None, device_id=None, source=None):
+               user_id=None, device_id=None, source=None, consume_reserved=0):
     """Move `quantity` of a product and write the ledger line; return the movement.
 
-    Runs in a savepoint, so a refused move leaves the caller's transaction usable
-    (a sync batch can refuse one scan and apply the next). The caller commits.
+    Units reserved at the source for orders cannot be taken, except the
+    `consume_reserved` of them that this move fulfils (a pick of its own
+    reservation). Runs in a savepoint, so a refused move leaves the caller's
+    transaction usable (a sync batch can refuse one scan and apply the next).
+    The caller commits.
     """
     _validate(quantity, reason, from_location_id, to_location_id)
+    if not 0 <= consume_reserved <= quantity or (consume_reserved and from_location_id is None):
+        raise StockError("Reserved units can only be consumed from the source, up to the quantity.")
     deltas = {}
     if from_location_id is not None:
         deltas[from_location_id] = -quantity
@@ -34,7 +39,7 @@ def move_stock(product_id, quantity, *, reason, from_location_id=None, to_locati
         # Touch rows in id order so two opposite transfers cannot deadlock.
         for location_id in sorted(deltas):
             if deltas[location_id] < 0:
-                _take(product_id, location_id, quantity)
+                _take(product_id, location_id, quantity, consume_reserved)
             else:
                 _put(product_id, location_id, quantity)
         movement = StockMovement(
@@ -57,18 +62,58 @@ def _validate(quantity, reason, from_location_id, to_location_id):
         raise StockError("Source and destination are the same location.")
 
 
-def _take(product_id, location_id, quantity):
-    """Decrement a level in one conditional UPDATE: no read-modify-write to lose."""
+def _take(product_id, location_id, quantity, consume_reserved=0):
+    """Decrement a level in one conditional UPDATE: no read-modify-write to lose.
+
+    The unreserved part of the level must cover what is taken beyond the
+    caller's own reservation.
+    """
     result = db.session.execute(
         update(StockLevel)
         .where(StockLevel.product_id == product_id, StockLevel.location_id == location_id,
-               StockLevel.quantity >= quantity)
-        .values(quantity=StockLevel.quantity - quantity)
+               StockLevel.reserved >= consume_reserved,
+               StockLevel.quantity - StockLevel.reserved >= quantity - consume_reserved)
+        .values(quantity=StockLevel.quantity - quantity,
+                reserved=StockLevel.reserved - consume_reserved)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        available = on_hand(product_id, location_id)
+        available = available_at(product_id, location_id) + consume_reserved
         raise InsufficientStock(
-            f"Only {available} on hand at this location; cannot take {quantity}.")
+            f"Only {available} available at this location; cannot take {quantity}.")
+
+
+def reserve(product_id, location_id, quantity):
+    """Hold `quantity` of unreserved stock for an order; False when not available.
+
+    One conditional UPDATE, so concurrent allocations can never together
+    reserve more than the shelf holds.
+    """
+    result = db.session.execute(
+        update(StockLevel)
+        .where(StockLevel.product_id == product_id, StockLevel.location_id == location_id,
+               StockLevel.quantity - StockLevel.reserved >= quantity)
+        .values(reserved=StockLevel.reserved + quantity)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release(product_id, location_id, quantity):
+    """Give back a reservation that will not be picked."""
+    result = db.session.execute(
+        update(StockLevel)
+        .where(StockLevel.product_id == product_id, StockLevel.location_id == location_id,
+               StockLevel.reserved >= quantity)
+        .values(reserved=StockLevel.reserved - quantity)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise StockError("Cannot release more than is reserved.")
+
+
+def available_at(product_id, location_id):
+    """Unreserved quantity of a product at a location."""
+    value = db.session.scalar(select(StockLevel.quantity - StockLevel.reserved).where(
+        StockLevel.product_id == product_id, StockLevel.location_id == location_id))
+    return value or 0
 
 
 def _put(product_id, location_id, quantity):

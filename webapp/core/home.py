@@ -4,6 +4,12 @@ from flask_babel import lazy_gettext as _l
 
 # (role, endpoint, title, hint). A card appears once even when several roles list it.
 CARDS = (
+    ("picker", "picking.my_lists", _l("My pick lists"), _l("Walk a list, scan location then item")),
+    ("packer", "packing.station", _l("Packing station"), _l("Verify (复核), pack, print")),
+    ("supervisor", "orders.index", _l("Orders"), _l("States, import, cancel")),
+    ("supervisor", "picking.waves", _l("Waves"), _l("Allocate and plan pick lists")),
+    ("supervisor", "orders.exceptions", _l("Exceptions"), _l("Held orders, shortages, short picks")),
+    ("customer_service", "orders.index", _l("Orders"), _l("Find an order and its state")),
     ("picker", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),

@@ -1,0 +1,179 @@
+"""Order intake from CSV and JSON: validate, store idempotently, hold invalid orders.
+
+An invalid order is not lost: it is stored on hold with one exception per
+problem, for a supervisor to fix and release.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..catalog.models import Product
+from ..extensions import db
+from ..packing import carriers
+from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
+from .states import transition
+
+REQUIRED_ADDRESS = ("name", "phone", "line1", "city", "province")
+MAX_LINES = 500
+
+
+class IntakeError(ValueError):
+    """An order that cannot even be stored (no channel or number)."""
+
+
+@dataclass
+class IntakeResult:
+    """What happened to one submitted order."""
+
+    channel: str
+    order_no: str
+    outcome: str  # created | held | duplicate | rejected
+    order_id: int | None = None
+    problems: list = field(default_factory=list)
+
+    def as_dict(self):
+        """JSON-ready form for the API and the CSV report."""
+        return {"channel": self.channel, "order_no": self.order_no, "outcome": self.outcome,
+                "order_id": self.order_id, "problems": self.problems}
+
+
+def intake(payload, user_id=None):
+    """Store one order from a dict; return an IntakeResult. The caller commits."""
+    channel = str(payload.get("channel") or "").strip()[:32]
+    order_no = str(payload.get("order_no") or "").strip()[:64]
+    if not channel or not order_no:
+        return IntakeResult(channel, order_no, "rejected",
+                            problems=["channel and order_no are required"])
+    existing = db.session.scalar(select(Order).where(Order.channel == channel,
+                                                     Order.channel_order_no == order_no))
+    if existing:
+        return IntakeResult(channel, order_no, "duplicate", existing.id,
+                            ["already received; nothing changed"])
+    order = Order(channel=channel, channel_order_no=order_no, status="new")
+    problems = _fill(order, payload)
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:
+        # The same order posted twice at once: the unique key let one in.
+        existing = db.session.scalar(select(Order.id).where(Order.channel == channel,
+                                                            Order.channel_order_no == order_no))
+        return IntakeResult(channel, order_no, "duplicate", existing,
+                            ["already received; nothing changed"])
+    if problems:
+        hold(order, problems, user_id)
+        return IntakeResult(channel, order_no, "held", order.id,
+                            [message for _kind, message in problems])
+    return IntakeResult(channel, order_no, "created", order.id)
+
+
+def hold(order, problems, user_id=None):
+    """Put an order on hold with one open exception per (kind, message)."""
+    for kind, message in problems:
+        db.session.add(OrderException(order_id=order.id, kind=kind, message=message))
+    transition(order, "on_hold", user_id, "; ".join(m for _k, m in problems))
+
+
+def _fill(order, payload):
+    """Copy fields onto the order; return [(kind, message)] for every problem."""
+    problems = []
+    address = payload.get("address") or {}
+    if not isinstance(address, dict):
+        address = {}
+    for name in ADDRESS_FIELDS:
+        value = str(address.get(name) or "").strip()
+        setattr(order, f"ship_{name}", value[:200])
+    order.ship_country = (order.ship_country or "CN").upper()[:2]
+    missing = [name for name in REQUIRED_ADDRESS if not address.get(name)]
+    if missing:
+        problems.append(("address_error", f"address is missing: {', '.join(missing)}"))
+    order.carrier = str(payload.get("carrier") or "builtin").strip().lower()
+    adapter = carriers.get(order.carrier)
+    if adapter is None or not adapter.available():
+        problems.append(("bad_carrier", f"carrier {order.carrier} is not available"))
+    order.priority = _int_or(payload.get("priority"), 0)
+    order.cutoff_at = _datetime_or_none(payload.get("cutoff_at"), problems)
+    problems += _fill_lines(order, payload.get("lines"))
+    return problems
+
+
+def _fill_lines(order, lines):
+    """Add the order lines; return the problems found in them."""
+    if not isinstance(lines, list) or not lines:
+        return [("bad_quantity", "the order has no lines")]
+    if len(lines) > MAX_LINES:
+        return [("bad_quantity", f"more than {MAX_LINES} lines")]
+    problems = []
+    skus = {str((line or {}).get("sku") or "").strip() for line in lines if isinstance(line, dict)}
+    products = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    for number, line in enumerate(lines, start=1):
+        line = line if isinstance(line, dict) else {}
+        sku = str(line.get("sku") or "").strip()[:64]
+        quantity = positive_int(line.get("quantity"))
+        product = products.get(sku)
+        if product is None:
+            problems.append(("unknown_sku", f"line {number}: unknown SKU {sku or '(empty)'}"))
+        if quantity is None:
+            problems.append(("bad_quantity", f"line {number}: quantity "
+                             f"{line.get('quantity')!r} is not a positive whole number"))
+        order.lines.append(OrderLine(sku=sku, product_id=product.id if product else None,
+                                     quantity=quantity or 0))
+    return problems
+
+
+def positive_int(value):
+    """An int above zero from an int or digit string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _int_or(value, default):
+    """An int from value, or the default."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _datetime_or_none(value, problems):
+    """Parse an ISO 8601 cutoff; a bad one is a problem, not a crash."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        problems.append(("address_error", f"cutoff_at {value!r} is not an ISO 8601 time"))
+        return None
+
+
+CSV_COLUMNS = ("channel", "order_no", "sku", "quantity", "name", "phone", "line1", "city",
+               "province", "postcode", "country", "carrier", "priority", "cutoff_at")
+
+
+def orders_from_csv(data):
+    """Group CSV rows (one per order line) into order payloads, in file order."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(data))
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [c for c in ("channel", "order_no", "sku", "quantity") if c not in reader.fieldnames]
+    if missing:
+        raise IntakeError(f"missing columns: {', '.join(missing)}")
+    orders = {}
+    for row in reader:
+        key = (row.get("channel", "").strip(), row.get("order_no", "").strip())
+        payload = orders.setdefault(key, {
+            "channel": key[0], "order_no": key[1], "carrier": row.get("carrier") or "builtin",
+            "priority": row.get("priority"), "cutoff_at": row.get("cutoff_at"),
+            "address": {name: row.get(name, "") for name in ADDRESS_FIELDS}, "lines": []})
+        payload["lines"].append({"sku": row.get("sku", ""), "quantity": row.get("quantity")})
+    return list(orders.values())

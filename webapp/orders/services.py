@@ -1,0 +1,119 @@
+"""Order rules beyond intake: fixing and releasing held orders, cancelling."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..picking.allocation import release_order
+from ..picking.models import PickList, PickTask, Reservation
+from ..timeutil import utcnow
+from . import intake
+from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
+from .states import TransitionError, transition
+
+
+class OrderError(ValueError):
+    """An order action that is not allowed; the message is shown."""
+
+
+def open_exceptions(limit=200):
+    """Unresolved exceptions, oldest first: the supervisor's to-do list."""
+    return db.session.scalars(select(OrderException).where(OrderException.resolved_at.is_(None))
+                              .order_by(OrderException.id).limit(limit)).all()
+
+
+def counts_by_status():
+    """How many orders are in each state."""
+    return dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+
+
+def fix_and_release(order_id, form, user_id):
+    """Apply a supervisor's corrections to a held order; release it when valid.
+
+    Returns the problems still left (empty when released). Corrections are kept
+    even when problems remain, so the next pass starts from them.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != "on_hold":
+        raise OrderError(_("Only an order on hold can be fixed and released."))
+    payload = {
+        "carrier": form.get("carrier") or order.carrier, "priority": form.get("priority", 0),
+        "cutoff_at": form.get("cutoff_at") or None,
+        "address": {name: form.get(name, "") for name in ADDRESS_FIELDS},
+        "lines": [{"sku": sku, "quantity": qty} for sku, qty in
+                  zip(form.getlist("sku"), form.getlist("quantity")) if sku or qty],
+    }
+    order.lines.clear()
+    db.session.flush()
+    problems = intake._fill(order, payload)
+    if problems:
+        return [message for _kind, message in problems]
+    for exception in db.session.scalars(select(OrderException).where(
+            OrderException.order_id == order.id, OrderException.resolved_at.is_(None))):
+        exception.resolved_at, exception.resolved_by_id = utcnow(), user_id
+    transition(order, "new", user_id, "fixed and released")
+    return []
+
+
+def resolve_exception(exception_id, user_id):
+    """Mark an exception handled (e.g. a short pick the supervisor has dealt with)."""
+    exception = db.session.get(OrderException, exception_id)
+    if exception is None:
+        raise OrderError(_("No such exception."))
+    if exception.resolved_at is None:
+        exception.resolved_at, exception.resolved_by_id = utcnow(), user_id
+    return exception
+
+
+def cancel_order(order_id, user_id, note=""):
+    """Cancel an order; free its stock, and route units already picked back to stock.
+
+    Pending pick tasks of the order are cancelled (the picker's screen skips
+    them and says why); each unit already picked gets a putback task, on the
+    picker's list when it is still being walked, else on a new open list.
+    """
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None:
+        raise OrderError(_("No such order."))
+    try:
+        transition(order, "cancelled", user_id, note or "cancelled")
+    except TransitionError as error:
+        raise OrderError(_("Order %(number)s can no longer be cancelled.",
+                           number=order.number)) from error
+    tasks = db.session.scalars(select(PickTask).where(PickTask.order_id == order.id,
+                                                      PickTask.kind == "pick")).all()
+    for task in tasks:
+        if task.status == "pending":
+            task.status = "cancelled"
+    release_order(order)
+    picked = [t for t in tasks if t.status in ("done", "short") and t.picked_qty]
+    if picked:
+        _route_back(order, picked)
+    return order
+
+
+def _route_back(order, picked_tasks):
+    """Add putback tasks for picked units to the live list, or to a new list."""
+    live = next((t.pick_list for t in picked_tasks if t.pick_list.status == "in_progress"), None)
+    target = live or PickList(status="open")
+    if live is None:
+        db.session.add(target)
+        db.session.flush()
+    sequence = max((t.sequence for t in target.tasks), default=0)
+    for task in picked_tasks:
+        sequence += 1
+        db.session.add(PickTask(
+            pick_list_id=target.id, sequence=sequence, kind="putback", order_id=order.id,
+            order_line_id=task.order_line_id, location_id=task.location_id,
+            product_id=task.product_id, quantity=task.picked_qty, cart_slot=task.cart_slot))
+    db.session.add(OrderException(order_id=order.id, kind="cancelled_in_pick",
+                                  message=f"{sum(t.picked_qty for t in picked_tasks)} picked "
+                                          f"units go back to stock"))
+    db.session.flush()
+    db.session.expire(target, ["tasks"])
+
+
+def active_reservations(order_id):
+    """Units reserved for an order now (for the order page)."""
+    line_ids = select(OrderLine.id).where(OrderLine.order_id == order_id)
+    return db.session.scalar(select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+        Reservation.active.is_(True), Reservation.order_line_id.in_(line_ids)))

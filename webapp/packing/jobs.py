@@ -1,0 +1,21 @@
+"""RQ jobs of the packing queue."""
+from ..extensions import db
+from .documents import render_label
+from .models import Shipment
+from .services import book
+
+
+def book_shipment(shipment_id):
+    """Book the shipment with its carrier and render its labels; safe to run twice."""
+    try:
+        shipment = book(shipment_id, render_label)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        shipment = db.session.get(Shipment, shipment_id)
+        if shipment is not None:
+            shipment.status, shipment.error = "failed", f"{type(error).__name__}: {error}"
+            db.session.commit()
+        raise
+    return {"shipment_id": shipment.id,
+            "tracking": [p.tracking_number for p in shipment.parcels]}

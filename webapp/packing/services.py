@@ -1,0 +1,191 @@
+"""Packing: find the order, verify every unit (复核), pack into parcels, book."""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..catalog.barcodes import clean, lookup_keys
+from ..catalog.models import Barcode, Location, Product
+from ..catalog.stock import move_stock
+from ..extensions import db
+from ..orders.models import Order
+from ..orders.states import transition
+from ..picking.models import PickTask
+from ..picking.services import staging_location_id
+from ..timeutil import utcnow
+from . import carriers
+from .models import Parcel, Shipment
+
+MAX_PARCELS = 20
+MAX_WEIGHT_G = 70_000
+MAX_SIDE_MM = 3_000
+
+
+class PackingError(ValueError):
+    """A packing action that is not allowed; the message is shown."""
+
+
+@dataclass
+class VerifyOutcome:
+    """The verdict on one scanned unit."""
+
+    ok: bool
+    message: str
+
+
+def order_barcode(order):
+    """The value printed as the order's barcode on slips: ORD + 8 digits."""
+    return f"ORD{order.id:08d}"
+
+
+def find_order(raw_code):
+    """The order named by an order barcode, channel number, or pick list + cart slot.
+
+    'PL12-3' is pick list 12, cart slot 3: what is printed on the cart slot.
+    """
+    code = clean(raw_code).upper()
+    order = None
+    if code.startswith("ORD") and code[3:].isdigit():
+        order = db.session.get(Order, int(code[3:]))
+    elif code.startswith("PL") and "-" in code:
+        list_part, _sep, slot = code[2:].partition("-")
+        if list_part.isdigit() and slot.isdigit():
+            order_id = db.session.scalar(select(PickTask.order_id).where(
+                PickTask.pick_list_id == int(list_part), PickTask.cart_slot == int(slot),
+                PickTask.kind == "pick").limit(1))
+            order = db.session.get(Order, order_id) if order_id else None
+    else:
+        channel, _sep, number = clean(raw_code).partition("-")
+        order = db.session.scalar(select(Order).where(Order.channel == channel,
+                                                      Order.channel_order_no == number))
+    if order is None:
+        raise PackingError(_("No order found for %(code)s.", code=code))
+    if order.status != "picked":
+        raise PackingError(_("Order %(number)s is %(state)s, not ready for packing.",
+                             number=order.number, state=order.status))
+    return order
+
+
+def expected_vs_scanned(order):
+    """Per line: product, expected and verified units."""
+    return [{"line": line, "expected": line.quantity, "scanned": line.verified_qty}
+            for line in order.lines]
+
+
+def fully_verified(order):
+    """True when every unit of every line has been scanned."""
+    return all(line.verified_qty == line.quantity for line in order.lines)
+
+
+def verify_scan(order_id, raw_code):
+    """Count one scanned unit against the order; refuse wrong items and over-scans."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status != "picked":
+        return VerifyOutcome(False, _("This order is not being packed."))
+    code = clean(raw_code)
+    product_id = _product_for(code)
+    if product_id is None:
+        return VerifyOutcome(False, _("Unknown barcode %(code)s.", code=code))
+    line = next((l for l in order.lines if l.product_id == product_id
+                 and l.verified_qty < l.quantity), None)
+    if line is None:
+        if any(l.product_id == product_id for l in order.lines):
+            return VerifyOutcome(False, _("Too many: this item is already complete."))
+        return VerifyOutcome(False, _("Wrong item: not in this order."))
+    line.verified_qty += 1
+    return VerifyOutcome(True, _("%(sku)s: %(done)d of %(total)d.", sku=line.sku,
+                                 done=line.verified_qty, total=line.quantity))
+
+
+def _product_for(code):
+    """The product a code names (barcode in any equivalent form, or SKU)."""
+    if not code:
+        return None
+    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(lookup_keys(code))))
+    return found or db.session.scalar(select(Product.id).where(Product.sku == code))
+
+
+def restart_verification(order_id):
+    """Zero the scanned counts, to count an order again from the start."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != "picked":
+        raise PackingError(_("This order is not being packed."))
+    for line in order.lines:
+        line.verified_qty = 0
+
+
+def pack(order_id, parcels, user_id):
+    """Pack a fully verified order into parcels and queue its booking; return the shipment.
+
+    `parcels` is a list of dicts with weight_g, length_mm, width_mm, height_mm.
+    The goods move from the packing area to the shipping dock in the ledger.
+    """
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status != "picked":
+        raise PackingError(_("This order is not being packed."))
+    if not fully_verified(order):
+        raise PackingError(_("Scan every item before packing (复核)."))
+    clean_parcels = validate_parcels(parcels)
+    adapter = carriers.get(order.carrier)
+    if adapter is None or not adapter.available():
+        raise PackingError(_("Carrier %(carrier)s is not available.", carrier=order.carrier))
+    shipment = Shipment(order_id=order.id, carrier=order.carrier, packed_by_id=user_id,
+                        parcels=[Parcel(**p) for p in clean_parcels])
+    db.session.add(shipment)
+    _to_dock(order, user_id)
+    transition(order, "packed", user_id)
+    db.session.flush()
+    return shipment
+
+
+def _to_dock(order, user_id):
+    """Move the order's units from the packing area to the shipping dock."""
+    dock = db.session.scalar(select(Location.id).where(Location.type == "shipping")
+                             .order_by(Location.id))
+    if dock is None:
+        raise PackingError(_("No shipping location exists; an admin must add one."))
+    staging = staging_location_id()
+    for line in order.lines:
+        move_stock(line.product_id, line.quantity, reason="pack", from_location_id=staging,
+                   to_location_id=dock, user_id=user_id, source=f"order:{order.id}")
+
+
+def validate_parcels(parcels):
+    """Check parcel weights and sizes: whole numbers, above zero, within limits."""
+    if not parcels:
+        raise PackingError(_("Add at least one parcel."))
+    if len(parcels) > MAX_PARCELS:
+        raise PackingError(_("At most %(n)d parcels per order.", n=MAX_PARCELS))
+    result = []
+    for number, parcel in enumerate(parcels, start=1):
+        values = {}
+        for field, limit in (("weight_g", MAX_WEIGHT_G), ("length_mm", MAX_SIDE_MM),
+                             ("width_mm", MAX_SIDE_MM), ("height_mm", MAX_SIDE_MM)):
+            text = str(parcel.get(field, "")).strip()
+            if not text.isdigit() or not 0 < int(text) <= limit:
+                raise PackingError(_("Parcel %(n)d: %(field)s must be a whole number from 1 "
+                                     "to %(limit)d.", n=number, field=field, limit=limit))
+            values[field] = int(text)
+        result.append(values)
+    return result
+
+
+def book(shipment_id, render_label):
+    """Book a shipment's parcels with its carrier and render each label; re-runnable.
+
+    Parcels that already have a tracking number keep it, so a retried job
+    never books twice.
+    """
+    shipment = db.session.get(Shipment, shipment_id)
+    if shipment is None:
+        raise PackingError("No such shipment.")
+    if shipment.status == "booked":
+        return shipment
+    shipment.status, shipment.error = "booking", None
+    adapter = carriers.get(shipment.carrier)
+    numbers = adapter.book(shipment.id, [{"weight_g": p.weight_g} for p in shipment.parcels])
+    for parcel, number in zip(shipment.parcels, numbers):
+        parcel.tracking_number = parcel.tracking_number or number
+        parcel.label_svg = render_label(shipment, parcel)
+    shipment.status, shipment.booked_at = "booked", utcnow()
+    return shipment

@@ -1,0 +1,220 @@
+"""Picking on the handheld: claim a list, judge each scan, short picks, completion.
+
+Stock moves once per task, when it is complete (location confirmed and every
+unit scanned): one ledger line per task, and a replayed scan can never move
+stock twice.
+"""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+
+from ..catalog.barcodes import clean, lookup_keys
+from ..catalog.models import Barcode, Location, Product
+from ..catalog.stock import move_stock, release
+from ..extensions import db
+from ..orders.models import Order, OrderException, OrderLine
+from ..orders.states import can_transition, transition
+from ..timeutil import utcnow
+from .models import SHORT_REASONS, PickList, PickTask, Reservation
+
+
+class PickingError(ValueError):
+    """A picking action that is not allowed now; the message is shown."""
+
+
+@dataclass
+class ScanOutcome:
+    """How a scan was judged: ok or refused, why, and where the list stands."""
+
+    ok: bool
+    message: str
+    task: PickTask | None = None
+    finished: bool = False
+
+
+def lists_for(user_id):
+    """The person's lists in progress, then open lists anyone may claim."""
+    return db.session.scalars(
+        select(PickList).where(or_(
+            (PickList.picker_id == user_id) & PickList.status.in_(("open", "in_progress")),
+            (PickList.picker_id.is_(None)) & (PickList.status == "open")))
+        .order_by(PickList.picker_id.is_(None), PickList.id)).all()
+
+
+def start_list(list_id, user_id):
+    """Claim a list for this picker; refuse if someone else holds it."""
+    claimed = db.session.execute(
+        update(PickList).where(PickList.id == list_id, PickList.status.in_(("open", "in_progress")),
+                               or_(PickList.picker_id.is_(None), PickList.picker_id == user_id))
+        .values(picker_id=user_id, status="in_progress")
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise PickingError(_("This pick list is taken by someone else or already finished."))
+    pick_list = db.session.get(PickList, list_id, populate_existing=True)
+    pick_list.started_at = pick_list.started_at or utcnow()
+    for order in _orders_of(pick_list):
+        if order.status == "allocated":
+            transition(order, "picking", user_id)
+    return pick_list
+
+
+def _orders_of(pick_list):
+    """The distinct orders a list picks for."""
+    ids = {task.order_id for task in pick_list.tasks}
+    return db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all()
+
+
+def current_task(pick_list):
+    """The next pending task in route order, or None when the list is finished."""
+    return next((t for t in pick_list.tasks if t.status == "pending"), None)
+
+
+def progress(pick_list):
+    """(tasks finished, tasks in all) for the progress bar."""
+    tasks = [t for t in pick_list.tasks if t.status != "cancelled"]
+    return sum(t.status != "pending" for t in tasks), len(tasks)
+
+
+def owned_list(list_id, user_id):
+    """A list the picker holds, or PickingError."""
+    pick_list = db.session.get(PickList, list_id)
+    if pick_list is None or pick_list.picker_id != user_id:
+        raise PickingError(_("This pick list is not yours; start it from My pick lists."))
+    if pick_list.status != "in_progress":
+        raise PickingError(_("This pick list is not in progress."))
+    return pick_list
+
+
+def scan(list_id, user_id, raw_code, quantity=1, device_id=None):
+    """Judge one scan against the current task and apply it; return a ScanOutcome."""
+    pick_list = owned_list(list_id, user_id)
+    task = current_task(pick_list)
+    if task is None:
+        return ScanOutcome(False, _("The list is finished."), finished=True)
+    code = clean(raw_code)
+    if not code:
+        return ScanOutcome(False, _("Empty scan."), task)
+    if code == task.location.code:
+        task.location_confirmed = True
+        return _maybe_complete(pick_list, task, user_id, device_id,
+                               _("Location %(code)s confirmed.", code=code))
+    if _is_product(code, task.product_id):
+        return _count(pick_list, task, quantity, user_id, device_id)
+    return ScanOutcome(False, _wrong_scan_message(code, task), task)
+
+
+def _is_product(code, product_id):
+    """True when code is a barcode (in any equivalent form) or the SKU of the product."""
+    found = db.session.scalar(select(Barcode.product_id).where(
+        Barcode.code.in_(lookup_keys(code))))
+    if found is not None:
+        return found == product_id
+    return db.session.scalar(select(Product.id).where(Product.sku == code)) == product_id
+
+
+def _wrong_scan_message(code, task):
+    """Say what was scanned and what is expected instead."""
+    if db.session.scalar(select(Location.id).where(Location.code == code)):
+        return _("Wrong location %(code)s. Go to %(expected)s.", code=code,
+                 expected=task.location.code)
+    if db.session.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code)))):
+        return _("Wrong item. Pick %(sku)s — %(name)s.", sku=task.product.sku,
+                 name=task.product.name)
+    return _("Unknown barcode %(code)s.", code=code)
+
+
+def _count(pick_list, task, quantity, user_id, device_id):
+    """Count scanned units, refusing more than the task needs."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        return ScanOutcome(False, _("Quantity must be a whole number above zero."), task)
+    remaining = task.quantity - task.picked_qty
+    if quantity > remaining:
+        return ScanOutcome(False, _("Too many: only %(n)d more needed.", n=remaining), task)
+    task.picked_qty += quantity
+    message = _("%(done)d of %(total)d picked.", done=task.picked_qty, total=task.quantity)
+    return _maybe_complete(pick_list, task, user_id, device_id, message)
+
+
+def _maybe_complete(pick_list, task, user_id, device_id, message):
+    """Finish the task when its location is confirmed and all units are counted."""
+    if task.location_confirmed and task.picked_qty == task.quantity:
+        _move_picked(task, task.picked_qty, user_id, device_id)
+        task.status, task.done_at = "done", utcnow()
+        finished = _after_task(pick_list, user_id)
+        return ScanOutcome(True, message, current_task(pick_list), finished)
+    return ScanOutcome(True, message, task)
+
+
+def staging_location_id():
+    """Where picked goods go: the first packing location (the packing area)."""
+    location_id = db.session.scalar(select(Location.id).where(Location.type == "packing")
+                                    .order_by(Location.id))
+    if location_id is None:
+        raise PickingError(_("No packing location exists; an admin must add one."))
+    return location_id
+
+
+def _move_picked(task, quantity, user_id, device_id):
+    """Move picked units through the ledger (or put them back, for a putback task)."""
+    if quantity <= 0:
+        return
+    staging = staging_location_id()
+    source = f"pick-task:{task.id}"
+    if task.kind == "putback":
+        move_stock(task.product_id, quantity, reason="unpick", from_location_id=staging,
+                   to_location_id=task.location_id, user_id=user_id, device_id=device_id,
+                   source=source)
+        return
+    reservation = db.session.get(Reservation, task.reservation_id) if task.reservation_id else None
+    held = min(quantity, reservation.quantity) if reservation and reservation.active else 0
+    move_stock(task.product_id, quantity, reason="pick", from_location_id=task.location_id,
+               to_location_id=staging, user_id=user_id, device_id=device_id, source=source,
+               consume_reserved=held)
+    if reservation and reservation.active:
+        leftover = reservation.quantity - held
+        if leftover:
+            release(task.product_id, task.location_id, leftover)
+        reservation.active = False
+    line = db.session.get(OrderLine, task.order_line_id)
+    line.picked_qty += quantity
+
+
+def short_pick(list_id, task_id, user_id, reason, device_id=None):
+    """Record a short pick: keep what was counted, free the rest, raise an exception."""
+    if reason not in SHORT_REASONS:
+        raise PickingError(_("Choose why the item is short."))
+    pick_list = owned_list(list_id, user_id)
+    task = current_task(pick_list)
+    if task is None or task.id != task_id:
+        raise PickingError(_("That task is no longer the current one."))
+    _move_picked(task, task.picked_qty, user_id, device_id)
+    if task.reservation_id and task.picked_qty == 0:
+        reservation = db.session.get(Reservation, task.reservation_id)
+        if reservation.active:
+            release(task.product_id, task.location_id, reservation.quantity)
+            reservation.active = False
+    task.status, task.short_reason, task.done_at = "short", reason, utcnow()
+    db.session.add(OrderException(
+        order_id=task.order_id, kind="short_pick",
+        message=f"{task.product.sku} at {task.location.code}: picked {task.picked_qty} of "
+                f"{task.quantity} ({reason})"))
+    finished = _after_task(pick_list, user_id)
+    return ScanOutcome(True, _("Short pick recorded."), current_task(pick_list), finished)
+
+
+def _after_task(pick_list, user_id):
+    """Close the list and move its orders on when no task is pending; True if closed."""
+    if current_task(pick_list) is not None:
+        return False
+    pick_list.status, pick_list.finished_at = "done", utcnow()
+    for order in _orders_of(pick_list):
+        tasks = [t for t in pick_list.tasks if t.order_id == order.id and t.kind == "pick"]
+        if order.status != "picking":
+            continue
+        short = any(t.status == "short" for t in tasks)
+        if short and can_transition(order, "short"):
+            transition(order, "short", user_id, "short pick")
+        elif not short:
+            transition(order, "picked", user_id)
+    return True
