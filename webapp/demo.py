@@ -47,7 +47,42 @@ def seed(products=500, rng_seed=7):
     _opening_stock(rng, catalog, storage)
     for role in ROLES:
         create_user(role, DEMO_PASSWORD, [role], display_name=f"Demo {role.replace('_', ' ')}")
-    return {"locations": len(storage), "products": len(catalog)}
+    orders = _orders(rng, catalog)
+    return {"locations": len(storage), "products": len(catalog), "orders": orders}
+
+
+_CITIES = (("Hangzhou", "Zhejiang", "310000"), ("Shanghai", "Shanghai", "200000"),
+           ("Guangzhou", "Guangdong", "510000"), ("Chengdu", "Sichuan", "610000"))
+
+
+def _orders(rng, products, count=36, planned=24):
+    """Orders from two channels; the first `planned` are put into pick lists by a wave,
+    the rest wait for a supervisor to run one. Two are held with errors to fix."""
+    import json
+
+    from .orders.intake import intake
+    from .picking.models import Wave
+    from .picking.waves import run_wave
+    for n in range(count):
+        city, province, postcode = rng.choice(_CITIES)
+        lines = [{"sku": p.sku, "quantity": rng.randint(1, 3)}
+                 for p in rng.sample(products, rng.randint(1, 3))]
+        address = {"name": f"Customer {n + 1}", "phone": f"138{rng.randint(0, 10**8 - 1):08d}",
+                   "line1": f"{rng.randint(1, 300)} Renmin Road", "city": city,
+                   "province": province, "postcode": postcode}
+        if n == count - 1:
+            address.pop("city")  # 地址错误: shows up in the exception list
+        if n == count - 2:
+            lines.append({"sku": "SKU-UNKNOWN", "quantity": 1})
+        intake({"channel": rng.choice(("tmall", "jd")), "order_no": f"{880000 + n}",
+                "priority": 1 if n % 7 == 0 else 0, "address": address, "lines": lines})
+        if n == planned - 1:
+            db.session.flush()
+            wave = Wave(params_json=json.dumps({"max_orders": 8, "max_lines": 30}))
+            db.session.add(wave)
+            db.session.flush()
+            run_wave(wave)
+    return count
 
 
 def _locations(warehouse):

@@ -47,8 +47,7 @@ def walk(list_id):
     except services.PickingError as error:
         flash(str(error), "error")
         return redirect(url_for("picking.my_lists"))
-    return render_template("picking/walk.html", pick_list=pick_list,
-                           **_task_context(pick_list, None))
+    return render_template("picking/walk.html", **_task_context(pick_list, None))
 
 
 @bp.route("/picking/lists/<int:list_id>/scan", methods=["POST"])
