@@ -75,6 +75,7 @@ class Device(db.Model):
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pending_scans: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_revoked(self):

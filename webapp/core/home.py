@@ -9,6 +9,7 @@ CARDS = (
     ("supervisor", "orders.index", _l("Orders"), _l("States, import, cancel")),
     ("supervisor", "picking.waves", _l("Waves"), _l("Allocate and plan pick lists")),
     ("supervisor", "orders.exceptions", _l("Exceptions"), _l("Held orders, shortages, short picks")),
+    ("supervisor", "sync.conflicts", _l("Sync conflicts"), _l("Offline scans that no longer fit")),
     ("customer_service", "orders.index", _l("Orders"), _l("Find an order and its state")),
     ("picker", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),

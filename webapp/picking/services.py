@@ -23,6 +23,10 @@ class PickingError(ValueError):
     """A picking action that is not allowed now; the message is shown."""
 
 
+class TaskGone(PickingError):
+    """The task changed meanwhile (finished, cancelled): a synced scan conflicts."""
+
+
 @dataclass
 class ScanOutcome:
     """How a scan was judged: ok or refused, why, and where the list stands."""
@@ -86,10 +90,14 @@ def owned_list(list_id, user_id):
     return pick_list
 
 
-def scan(list_id, user_id, raw_code, quantity=1, device_id=None):
-    """Judge one scan against the current task and apply it; return a ScanOutcome."""
+def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
+    """Judge one scan against a task and apply it; return a ScanOutcome.
+
+    Online the task is the current one. A scan synced from a device names the
+    task it was judged against there (task_id), which must still be pending.
+    """
     pick_list = owned_list(list_id, user_id)
-    task = current_task(pick_list)
+    task = current_task(pick_list) if task_id is None else _pending_task(pick_list, task_id)
     if task is None:
         return ScanOutcome(False, _("The list is finished."), finished=True)
     code = clean(raw_code)
@@ -102,6 +110,16 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None):
     if _is_product(code, task.product_id):
         return _count(pick_list, task, quantity, user_id, device_id)
     return ScanOutcome(False, _wrong_scan_message(code, task), task)
+
+
+def _pending_task(pick_list, task_id):
+    """The named task of the list, or TaskGone when it is no longer pending."""
+    task = next((t for t in pick_list.tasks if t.id == task_id), None)
+    if task is None:
+        raise PickingError(_("No such task on this pick list."))
+    if task.status != "pending":
+        raise TaskGone(_("The task is already %(state)s.", state=task.status))
+    return task
 
 
 def _is_product(code, product_id):

@@ -1,0 +1,266 @@
+"""Exactly-once application of scans synced from devices.
+
+Each scan carries a uuid made on the device. The scan row (unique on that
+uuid) and its effect are written in one transaction: a replayed batch, a
+second tab or a retry after a timeout finds the uuid taken and answers
+`duplicate`. The server stays the authority: a scan that no longer fits is
+stored as a `conflict` for a supervisor, never dropped, never applied.
+"""
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User
+from ..catalog.stock import InsufficientStock
+from ..extensions import db
+from ..orders.models import Order
+from ..packing import services as packing
+from ..picking import services as picking
+from ..picking.models import PickList
+from ..timeutil import utcnow
+from .models import SCAN_ACTIONS, ScanRecord
+
+INLINE_LIMIT = 200      # larger batches are stored and applied by a job
+MAX_BATCH = 5000        # larger requests get 413
+ACTION_ROLES = {"pick": {"picker"}, "verify": {"packer", "supervisor"}}
+
+
+class Conflict(Exception):
+    """The scan was valid when made but no longer fits the server's state."""
+
+
+class Rejected(Exception):
+    """The scan is malformed or was a wrong scan; its reason is shown."""
+
+
+def receive(batch, device, session_user=None):
+    """Store (and, for small batches, apply) a batch; return one result per scan."""
+    scans = batch["scans"]
+    existing = _existing_uuids(scans)
+    deferred = len(scans) > INLINE_LIMIT or _has_backlog(device)
+    batch_id = str(uuid.uuid4())
+    results = []
+    for raw in scans:
+        results.append(_receive_one(raw, device, session_user, existing, deferred, batch_id))
+    if device is not None:
+        device.last_seen_at = utcnow()
+        device.pending_scans = _int(batch.get("pending"), 0)
+    return results, (batch_id if deferred else None)
+
+
+def _receive_one(raw, device, session_user, existing, deferred, batch_id):
+    """Store one scan; apply it now unless the batch is deferred."""
+    scan_id = raw.get("id") if isinstance(raw, dict) else None
+    if not _is_uuid(scan_id):
+        return {"id": scan_id, "status": "rejected", "reason": "id must be a UUID"}
+    if scan_id in existing:
+        return {"id": scan_id, "status": "duplicate", "reason": "already received"}
+    record, problem = _record(raw, device, session_user)
+    record.batch_id = batch_id if deferred else None
+    if problem:
+        record.status, record.reason = "rejected", problem
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError:  # the same uuid arrived meanwhile (another tab)
+        return {"id": scan_id, "status": "duplicate", "reason": "already received"}
+    existing.add(scan_id)
+    if not problem and not deferred:
+        apply(record)
+    return {"id": scan_id, "status": record.status, "reason": record.reason}
+
+
+def apply(record):
+    """Apply a stored scan once; record applied, conflict or rejected on it."""
+    try:
+        with db.session.begin_nested():
+            _effect(record)
+        record.status, record.reason = "applied", record.reason or ""
+    except Conflict as error:
+        record.status, record.reason = "conflict", str(error)
+    except Rejected as error:
+        record.status, record.reason = "rejected", str(error)
+    return record
+
+
+def _effect(record):
+    """Run the scan through the same rules as an online scan."""
+    device_id = record.device_id
+    if record.action == "pick":
+        _pick(record, device_id)
+    else:
+        _verify(record)
+
+
+def _pick(record, device_id):
+    """A pick scan: conflicts when the list or task changed hands or state."""
+    pick_list = db.session.get(PickList, record.pick_list_id)
+    if pick_list is None:
+        raise Rejected("unknown pick list")
+    if pick_list.picker_id != record.user_id:
+        raise Conflict("the pick list was reassigned to someone else")
+    if pick_list.status != "in_progress":
+        raise Conflict(f"the pick list is {pick_list.status}")
+    task = next((t for t in pick_list.tasks if t.id == record.task_id), None)
+    if task is not None and task.order.status == "cancelled":
+        raise Conflict(f"order {task.order.number} was cancelled")
+    try:
+        outcome = picking.scan(pick_list.id, record.user_id, record.code, record.quantity,
+                               device_id=device_id, task_id=record.task_id)
+    except picking.TaskGone as error:
+        raise Conflict(str(error)) from error
+    except InsufficientStock as error:
+        raise Conflict(f"stock already gone: {error}") from error
+    except picking.PickingError as error:
+        raise Rejected(str(error)) from error
+    if not outcome.ok:
+        raise Rejected(outcome.message)
+    record.reason = outcome.message
+
+
+def _verify(record):
+    """A packing verification scan."""
+    order = db.session.get(Order, record.order_id)
+    if order is None:
+        raise Rejected("unknown order")
+    if order.status != "picked":
+        raise Conflict(f"order {order.number} is {order.status}")
+    outcome = packing.verify_scan(order.id, record.code)
+    if not outcome.ok:
+        raise Rejected(outcome.message)
+    record.reason = outcome.message
+
+
+def _record(raw, device, session_user):
+    """Build the scan row from raw JSON; return (record, problem or None)."""
+    record = ScanRecord(scan_uuid=raw["id"], device_id=device.id if device else None,
+                        action=str(raw.get("action") or "")[:16],
+                        code=str(raw.get("code") or "")[:200], status="stored", reason="")
+    record.seq = _int(raw.get("seq"), -1)
+    record.quantity = _int(raw.get("quantity"), 0)
+    record.user_id = _int(raw.get("user_id"), None)
+    record.pick_list_id = _int(raw.get("pick_list_id"), None)
+    record.task_id = _int(raw.get("task_id"), None)
+    record.order_id = _int(raw.get("order_id"), None)
+    record.device_time = _time(raw.get("device_time"))
+    return record, _problem(record, raw, session_user)
+
+
+def _problem(record, raw, session_user):
+    """Why a scan is malformed, or None."""
+    if record.action not in SCAN_ACTIONS:
+        return f"unknown action {raw.get('action')!r}"
+    if not record.code.strip():
+        return "empty code"
+    if record.seq < 0:
+        return "seq must be a whole number"
+    if record.quantity < 1:
+        return "quantity must be a whole number above zero"
+    if record.device_time is None:
+        return "device_time must be an ISO 8601 time"
+    if record.action == "pick" and (record.pick_list_id is None or record.task_id is None):
+        return "a pick scan needs pick_list_id and task_id"
+    if record.action == "verify" and record.order_id is None:
+        return "a verify scan needs order_id"
+    return _user_problem(record, session_user)
+
+
+def _user_problem(record, session_user):
+    """The scanning person must exist, be active, hold the role, and be who signed in."""
+    if session_user is not None and record.user_id != session_user.id:
+        return "user_id is not the signed-in person"
+    user = db.session.get(User, record.user_id) if record.user_id else None
+    if user is None or not user.active:
+        return "unknown or inactive user"
+    if not user.roles & ACTION_ROLES[record.action]:
+        return f"this person may not {record.action}"
+    return None
+
+
+def _existing_uuids(scans):
+    """The uuids of this batch already stored: the fast path for replays."""
+    ids = [s.get("id") for s in scans if isinstance(s, dict) and _is_uuid(s.get("id"))]
+    found = set()
+    for start in range(0, len(ids), 500):
+        found.update(db.session.scalars(select(ScanRecord.scan_uuid).where(
+            ScanRecord.scan_uuid.in_(ids[start:start + 500]))))
+    return found
+
+
+def _has_backlog(device):
+    """True while earlier scans of this device wait for the job: keep their order."""
+    if device is None:
+        return False
+    return bool(db.session.scalar(select(func.count()).where(
+        ScanRecord.device_id == device.id, ScanRecord.status == "stored")))
+
+
+def apply_stored(batch_id=None, limit=None):
+    """Apply stored scans in device and sequence order, committing each; re-runnable."""
+    query = select(ScanRecord.id).where(ScanRecord.status == "stored")
+    if batch_id:
+        query = query.where(ScanRecord.batch_id == batch_id)
+    ids = db.session.scalars(query.order_by(ScanRecord.device_id, ScanRecord.seq,
+                                            ScanRecord.id).limit(limit)).all()
+    counts = {}
+    for record_id in ids:
+        record = db.session.get(ScanRecord, record_id)
+        if record.status != "stored":  # a concurrent run got here first
+            continue
+        apply(record)
+        counts[record.status] = counts.get(record.status, 0) + 1
+        db.session.commit()
+    return counts
+
+
+def conflicts(limit=200):
+    """Unresolved conflicts, oldest first, for the supervisor."""
+    return db.session.scalars(select(ScanRecord).where(
+        ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
+        .order_by(ScanRecord.id).limit(limit)).all()
+
+
+def resolve(record_id, user_id, note):
+    """Close a conflict with the supervisor's decision (the scan itself stays)."""
+    record = db.session.get(ScanRecord, record_id)
+    if record is None or record.status != "conflict":
+        raise Rejected("no such conflict")
+    record.resolved_at, record.resolved_by_id = utcnow(), user_id
+    record.resolution = (note or "").strip()[:2000] or "acknowledged"
+    return record
+
+
+def _is_uuid(value):
+    """True for a canonical UUID string."""
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _int(value, default):
+    """An int from an int (not a bool) or digit string, else the default."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return default
+
+
+def _time(value):
+    """A timezone-aware datetime from ISO 8601 text, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None

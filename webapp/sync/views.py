@@ -1,0 +1,80 @@
+"""The sync API for devices, the offline copy of a pick list, and the conflict list."""
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from redis.exceptions import RedisError
+
+from ..access import allow, device_token
+from ..extensions import csrf, db
+from ..picking.models import PickList
+from ..queues import enqueue
+from . import offline, services
+from .jobs import apply_scan_batch
+
+bp = Blueprint("sync", __name__, template_folder="templates")
+SCANNERS = ("picker", "packer", "supervisor")
+
+
+@bp.route("/api/v1/scans", methods=["POST"])
+@csrf.exempt
+@device_token
+@allow(*SCANNERS)
+def post_scans():
+    """Take a batch of scans; answer applied / duplicate / conflict / rejected / stored."""
+    device = g.get("device")
+    if device is None:
+        csrf.protect()  # a browser session must prove the request is its own
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
+        return jsonify(error='The body must be {"device_id": ..., "scans": [...]}.'), 400
+    if len(body["scans"]) > services.MAX_BATCH:
+        return jsonify(error=f"At most {services.MAX_BATCH} scans per request; "
+                             f"send smaller batches."), 413
+    if device is not None and body.get("device_id") not in (None, device.id):
+        return jsonify(error="device_id does not match the device token."), 403
+    user = None if device is not None else current_user
+    results, batch_id = services.receive(body, device, session_user=user)
+    db.session.commit()
+    if batch_id:
+        _enqueue_batch(batch_id)
+    return jsonify(results=results, batch_id=batch_id)
+
+
+def _enqueue_batch(batch_id):
+    """One job per stored batch; if Redis is down the scans wait, stored, for the next run."""
+    try:
+        enqueue("reconciliation", apply_scan_batch, batch_id, job_timeout=3600)
+    except RedisError:
+        pass  # stored scans are safe; the next batch or a supervisor retry applies them
+
+
+@bp.route("/api/v1/picklists/<int:list_id>/offline")
+@device_token
+@allow("picker")
+def offline_list(list_id):
+    """Everything the device needs to judge this list's scans with no network."""
+    pick_list = db.get_or_404(PickList, list_id)
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None and pick_list.picker_id != user_id:
+        abort(403)
+    return jsonify(offline.pick_list_payload(pick_list))
+
+
+@bp.route("/sync/conflicts")
+@allow("supervisor", "admin")
+def conflicts():
+    """Synced scans that no longer fit, for a supervisor to resolve."""
+    return render_template("sync/conflicts.html", conflicts=services.conflicts())
+
+
+@bp.route("/sync/conflicts/<int:record_id>/resolve", methods=["POST"])
+@allow("supervisor", "admin")
+def resolve(record_id):
+    """Record the supervisor's decision on a conflict."""
+    try:
+        services.resolve(record_id, current_user.id, request.form.get("note", ""))
+    except services.Rejected:
+        abort(404)
+    db.session.commit()
+    flash(_("Conflict resolved."), "ok")
+    return redirect(url_for("sync.conflicts"))
