@@ -34,6 +34,66 @@ _RESULT = {
 }
 
 
+_SCAN = {
+    "type": "object",
+    "required": ["id", "seq", "device_time", "user_id", "action", "code", "quantity"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "made on the device; "
+               "the key to exactly-once"},
+        "seq": {"type": "integer", "minimum": 0, "description": "per-device sequence number"},
+        "device_time": {"type": "string", "format": "date-time"},
+        "user_id": {"type": "integer"},
+        "action": {"type": "string", "enum": ["pick", "verify"]},
+        "code": {"type": "string", "maxLength": 200, "description": "the raw scanned text"},
+        "quantity": {"type": "integer", "minimum": 1},
+        "pick_list_id": {"type": "integer"}, "task_id": {"type": "integer"},
+        "order_id": {"type": "integer"},
+    },
+}
+_SCAN_RESULT = {
+    "type": "object", "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string",
+                   "enum": ["applied", "duplicate", "conflict", "rejected", "stored"],
+                   "description": "stored: a large batch was stored durably and is applied "
+                                  "by a reconciliation job; the device may drop it"},
+        "reason": {"type": "string"}}}
+
+
+def _scans_path():
+    """POST /api/v1/scans."""
+    return {"post": {
+        "summary": "Sync a batch of scans; each is applied exactly once",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["scans"], "properties": {
+                "device_id": {"type": "integer"},
+                "pending": {"type": "integer", "description": "scans still on the device"},
+                "scans": {"type": "array", "maxItems": 5000,
+                          "items": {"$ref": "#/components/schemas/Scan"}}}}}}},
+        "responses": {
+            "200": {"description": "one result per scan, in order", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "results": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/ScanResult"}},
+                    "batch_id": {"type": ["string", "null"]}}}}}},
+            "400": {"description": "the body is not {device_id, scans: [...]}"},
+            "401": {"description": "unknown or revoked device token, or not signed in"},
+            "403": {"description": "device_id does not match the token, or wrong role"},
+            "413": {"description": "more than 5000 scans, or a body over the size limit"},
+        }}}
+
+
+def _offline_path():
+    """GET /api/v1/picklists/{list_id}/offline."""
+    return {"get": {
+        "summary": "Everything a device needs to judge a pick list's scans offline",
+        "parameters": [{"name": "list_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "tasks, locations, product codes"},
+                      "403": {"description": "not the picker of this list"},
+                      "404": {"description": "no such list"}}}}
+
+
 def document():
     """The whole document; paths are added here as the API grows."""
     return {
@@ -46,10 +106,13 @@ def document():
                 "session": {"type": "apiKey", "in": "cookie", "name": "session",
                             "description": "browser session; also send X-CSRFToken"},
             },
-            "schemas": {"Order": _ORDER, "IntakeResult": _RESULT},
+            "schemas": {"Order": _ORDER, "IntakeResult": _RESULT, "Scan": _SCAN,
+                        "ScanResult": _SCAN_RESULT},
         },
         "security": [{"deviceToken": []}, {"session": []}],
-        "paths": {"/api/v1/orders": {"post": {
+        "paths": {"/api/v1/scans": _scans_path(),
+                  "/api/v1/picklists/{list_id}/offline": _offline_path(),
+                  "/api/v1/orders": {"post": {
             "summary": "Submit one order or a batch; idempotent on (channel, order_no)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "oneOf": [{"$ref": "#/components/schemas/Order"},
