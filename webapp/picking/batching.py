@@ -22,8 +22,10 @@ addition rule*, here:
 
 Orders of different groups (``group_key``, e.g. carrier and cutoff) never share a cart.
 Candidates are found through an index from aisle to unplanned orders, so a step only
-looks at orders that share an aisle with the cart, and cost stays near-linear in the
-number of lines. Each cart is then routed with ``routing.optimize``.
+looks at orders that share an aisle with the cart, and only a window of each tier's
+oldest orders is indexed at a time, so the work stays linear in the number of orders.
+Each cart is then routed with ``routing.optimize``. A line whose location is outside the
+layout raises ValueError.
 
 de Koster, M.B.M., van der Poort, E.S. & Wolters, M. (1999) Efficient orderbatching
 methods in warehouses. International Journal of Production Research 37(7), 1479-1504.
@@ -38,7 +40,9 @@ from typing import Any, NamedTuple
 
 from webapp.picking.routing import Layout, get_field, optimize
 
-SCAN_LIMIT = 64  # orders looked at for a cart that no candidate order shares an aisle with
+# Candidates per tier at a time. Work per cart grows with the window: without one, a
+# single tier of 30,000 orders took 3x as long as with it (and walked 6% less).
+WINDOW = 2000
 
 
 class PickStop(NamedTuple):
@@ -84,22 +88,37 @@ class _Order:
 
 
 class _Tier:
-    """The unplanned orders of one tier of one group, indexed for seeding and adding."""
+    """One tier of one group: a window of its oldest unplanned orders, indexed by aisle.
 
-    def __init__(self, orders):
-        self.left = len(orders)
-        self.seeds = [(-len(o.aisles), -o.far, o.index) for o in orders]
-        heapq.heapify(self.seeds)
+    Only the window is looked at, which bounds the work per cart; it is topped up, in
+    arrival order, as orders are planned.
+    """
+
+    def __init__(self, orders, window):
+        self.queue, self.window, self.next, self.planned = orders, window, 0, 0
+        self.seeds: list[tuple] = []
         self.by_aisle: dict[float, set[int]] = defaultdict(set)
-        for o in orders:
+        self.by_size: dict[int, set[int]] = defaultdict(set)  # number of aisles -> orders
+
+    @property
+    def left(self):
+        """Orders of the tier not planned yet."""
+        return len(self.queue) - self.planned
+
+    def admit(self):
+        """Top the window up; only between carts, so a cart's counts stay true."""
+        while self.next < len(self.queue) and self.next - self.planned < self.window:
+            o = self.queue[self.next]
+            self.next += 1
+            heapq.heappush(self.seeds, (-len(o.aisles), -o.far, o.index))
+            self.by_size[len(o.aisles)].add(o.index)
             for aisle in o.aisles:
                 self.by_aisle[aisle].add(o.index)
-        self.smallest = sorted(orders, key=lambda o: (len(o.aisles), o.index))
-        self.start = 0  # self.smallest[:start] are all planned
 
     def take(self, o):
         """Mark an order planned and drop it from the indexes."""
-        o.planned, self.left = True, self.left - 1
+        o.planned, self.planned = True, self.planned + 1
+        self.by_size[len(o.aisles)].discard(o.index)
         for aisle in o.aisles:
             self.by_aisle[aisle].discard(o.index)
 
@@ -145,6 +164,7 @@ def _fill(cart, tier, orders):
             missing[i] = m - 1
             levels[m - 1].add(i)
 
+    tier.admit()
     for aisle in cart.aisles:
         visit(aisle)
     while tier.left and cart.room() > 0:
@@ -166,28 +186,27 @@ def _best_addition(room, tier, orders, missing, levels):
         if fits:
             best, best_adds = orders[min(fits)], adds
             break
-    while tier.start < len(tier.smallest) and tier.smallest[tier.start].planned:
-        tier.start += 1
-    for o in tier.smallest[tier.start:tier.start + SCAN_LIMIT]:
-        if len(o.aisles) >= best_adds:
-            break
-        if not o.planned and o.index not in missing and len(o.lines) <= room:
-            return o
+    for size in sorted(k for k, found in tier.by_size.items() if found and k < best_adds):
+        fits = [i for i in tier.by_size[size]
+                if i not in missing and len(orders[i].lines) <= room]
+        if fits:
+            return orders[min(fits)]
     return best
 
 
-def _plan_group(group_orders, orders, max_orders, max_lines):
+def _plan_group(group_orders, orders, max_orders, max_lines, window):
     """Carts for one group: lists of ``_Order``, most urgent first."""
     by_tier: dict[tuple, list] = defaultdict(list)
     for o in group_orders:
         by_tier[urgency(o.order)].append(o)
-    tiers = [_Tier(by_tier[key]) for key in sorted(by_tier)]
+    tiers = [_Tier(by_tier[key], window) for key in sorted(by_tier)]
     carts, t = [], 0
     while t < len(tiers):
         if not tiers[t].left:
             t += 1
             continue
         cart = _Cart(max_orders, max_lines)
+        tiers[t].admit()
         seed = tiers[t].seed(orders)
         tiers[t].take(seed)
         cart.add(seed)
@@ -200,15 +219,17 @@ def _plan_group(group_orders, orders, max_orders, max_lines):
 
 
 def plan_batches(orders: Iterable[Any], layout: Layout, *, max_orders: int, max_lines: int,
-                 group_key: Callable[[Any], Hashable] | str | None = None) -> list[Batch]:
+                 group_key: Callable[[Any], Hashable] | str | None = None,
+                 window: int = WINDOW) -> list[Batch]:
     """Group orders into routed pick lists, most urgent first (see the module docstring).
 
     ``group_key`` (a function of the order, or the name of one of its fields) keeps groups
     apart. A cart holds at most ``max_orders`` orders and ``max_lines`` lines; an order with
-    more lines than that goes alone. Every order lands in exactly one batch.
+    more lines than that goes alone. Every order lands in exactly one batch. ``window``
+    is how many of each tier's oldest unplanned orders are candidates at a time.
     """
-    if max_orders < 1 or max_lines < 1:
-        raise ValueError("max_orders and max_lines must be at least 1")
+    if min(max_orders, max_lines, window) < 1:
+        raise ValueError("max_orders, max_lines and window must be at least 1")
     if isinstance(group_key, str):
         name = group_key
         group_key = lambda order: get_field(order, name)  # noqa: E731
@@ -218,7 +239,7 @@ def plan_batches(orders: Iterable[Any], layout: Layout, *, max_orders: int, max_
         groups[group_key(o.order) if group_key else None].append(o)
     planned = [(urgency(cart[0].order), group, cart)
                for group, members in groups.items()
-               for cart in _plan_group(members, records, max_orders, max_lines)]
+               for cart in _plan_group(members, records, max_orders, max_lines, window)]
     planned.sort(key=lambda p: p[0])  # stable: each group keeps its own sequence
     return [_route(group, cart, layout) for _, group, cart in planned]
 

@@ -29,11 +29,12 @@ Routes
 ------
 A stop is any object with a ``location`` (attribute or mapping key), or pass ``key=``.
 Stops at the same pick face are always kept together (lowest level first), so duplicates
-of a location are adjacent. Every function returns ``Route(stops, length)``.
+of a location are adjacent. Every policy returns ``Route(stops, length)``.
 
 * ``s_shape``: the traversal baseline; ``largest_gap``: Hall (1993); ``optimize``: the
-  best of largest gap and nearest neighbour, both improved by 2-opt and Or-opt over the
-  exact metric, and never longer than the S-shape order. ``route_length`` measures an order.
+  largest gap and nearest-neighbour orders improved by 2-opt, the better one then by
+  Or-opt, over the exact metric, and never longer than the S-shape order.
+  ``route_length`` measures any order.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from typing import Any, NamedTuple
 
 AISLE_WIDTH = 3.0  # metres between the centre lines of neighbouring aisles
 BAY_DEPTH = 1.5  # metres between neighbouring bays along an aisle
-MAX_PASSES = 8  # local-search passes: enough to converge on pick lists of up to ~100 faces
+MAX_PASSES = 8  # local-search passes; measured enough to converge on lists of 100 faces
 EPSILON = 1e-9  # moves must gain more than rounding noise, or 2-opt could cycle
 
 
@@ -139,14 +140,15 @@ def _faces(layout, stops, key):
     by_point: dict[tuple[float, float], list] = {}
     for seq, stop in enumerate(stops):
         loc = key(stop)
-        by_point.setdefault(layout.point(loc), []).append((location_coords(loc)[3] or 0, seq,
-                                                           stop))
+        level = location_coords(loc)[3] or 0
+        by_point.setdefault(layout.point(loc), []).append((level, seq, stop))
     groups = [[stop for _, _, stop in sorted(group, key=lambda t: t[:2])]
               for group in by_point.values()]
     return list(by_point), groups
 
 
 def _expand(tour, groups):
+    """The stops of a tour's faces, in tour order."""
     return [stop for node in tour[1:-1] for stop in groups[node - 1]]
 
 
@@ -179,6 +181,7 @@ def _return_visit(x, picks):
 
 
 def _s_shape_tour(points, length):
+    """S-shape: ``(tour, length of the policy's walk)``."""
     aisles = _by_aisle(points)
     if not aisles:
         return [0, 0], 0.0
@@ -202,11 +205,12 @@ def _split_at_largest_gap(picks, length):
 
 
 def _largest_gap_tour(points, length):
+    """Largest gap: ``(tour, length of the policy's walk)``."""
     aisles = _by_aisle(points)
     if len(aisles) < 2:
         nodes, walked = _return_visit(*aisles[0]) if aisles else ([], 0.0)
         return [0, *nodes, 0], walked
-    (x_first, first), *middle, (x_last, last) = aisles
+    (_, first), *middle, (x_last, last) = aisles
     tour, fronts, walked = [0, *(n for _, n in first)], [], 2 * x_last + 2 * length
     for _, picks in middle:  # out along the back cross-aisle, dipping into each aisle
         front, back, dip = _split_at_largest_gap(picks, length)
@@ -233,6 +237,7 @@ def nearest_neighbour(dist: Sequence[Sequence[float]]) -> list[int]:
 
 
 def _edges(tour, dist):
+    """The length of each leg of a tour."""
     return [dist[a][b] for a, b in zip(tour, tour[1:])]
 
 

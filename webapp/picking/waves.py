@@ -116,8 +116,11 @@ def _orders_for_batching(order_ids, stops):
         by_order.setdefault(stop["order_id"], []).append(stop)
     rows = db.session.execute(select(Order.id, Order.priority, Order.cutoff_at, Order.carrier)
                               .where(Order.id.in_(list(by_order)))).all()
-    return [{"id": r.id, "priority": r.priority, "cutoff": r.cutoff_at, "carrier": r.carrier,
-             "lines": by_order[r.id]} for r in sorted(rows, key=lambda r: r.id)]
+    # Cutoffs are rounded to the hour (a carrier collection): orders in one tier of
+    # priority and cutoff can share a cart, a cutoff per order would forbid it.
+    return [{"id": r.id, "priority": r.priority, "carrier": r.carrier, "lines": by_order[r.id],
+             "cutoff": r.cutoff_at.replace(minute=0, second=0, microsecond=0)
+             if r.cutoff_at else None} for r in sorted(rows, key=lambda r: r.id)]
 
 
 def _write_lists(wave, batches, layout):
