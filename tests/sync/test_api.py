@@ -1,0 +1,195 @@
+"""POST /api/v1/scans: exactly once, conflicts kept, bad scans rejected alone."""
+import threading
+
+from sqlalchemy import func, select
+
+from webapp.accounts.services import revoke_device
+from webapp.catalog.models import StockMovement
+from webapp.catalog.stock import ledger_mismatches, move_stock
+from webapp.extensions import db
+from webapp.orders.services import cancel_order
+from webapp.picking.models import PickTask
+from webapp.sync.models import ScanRecord
+
+
+def post(client, device, scans, **body):
+    """Send a batch with the device token; return (status, results)."""
+    response = client.post("/api/v1/scans", headers=device["headers"],
+                           json={"device_id": device["id"], "scans": scans, **body})
+    return response.status_code, (response.get_json() or {}).get("results")
+
+
+def first_task(walk):
+    """The first task of the walked list, fresh from the database."""
+    return db.session.scalars(select(PickTask).where(PickTask.pick_list_id == walk["list"].id)
+                              .order_by(PickTask.sequence)).first()
+
+
+def second_task(walk):
+    """The next task of the walked list."""
+    return db.session.scalars(select(PickTask).where(PickTask.pick_list_id == walk["list"].id)
+                              .order_by(PickTask.sequence)).all()[1]
+
+
+def count(model, *where):
+    """Rows of a model matching the conditions."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_batch_applies_once_and_replay_is_duplicate(walk, device, scans):
+    task = first_task(walk)
+    batch = scans.complete(task)
+    client = walk["app"].test_client()
+    status, results = post(client, device, batch)
+    assert status == 200 and {r["status"] for r in results} == {"applied"}
+    moves = count(StockMovement, StockMovement.reason == "pick")
+    status, results = post(client, device, batch)
+    assert status == 200 and {r["status"] for r in results} == {"duplicate"}
+    db.session.expire_all()
+    assert count(ScanRecord) == len(batch)
+    assert count(StockMovement, StockMovement.reason == "pick") == moves == 1
+    assert db.session.get(PickTask, task.id).status == "done"
+    assert ledger_mismatches() == []
+
+
+def test_out_of_order_batches_item_before_location(walk, device, scans):
+    task = first_task(walk)
+    location_scan, *item_scans = scans.complete(task)
+    client = walk["app"].test_client()
+    assert {r["status"] for r in post(client, device, item_scans)[1]} == {"applied"}
+    assert post(client, device, [location_scan])[1][0]["status"] == "applied"
+    db.session.expire_all()
+    assert db.session.get(PickTask, task.id).status == "done"
+
+
+def test_cancelled_order_makes_a_conflict_listed_for_the_supervisor(walk, device, scans):
+    task = first_task(walk)
+    cancel_order(task.order_id, None, "customer cancelled")
+    db.session.commit()
+    status, results = post(walk["app"].test_client(), device, scans.complete(task))
+    assert status == 200 and {r["status"] for r in results} == {"conflict"}
+    assert "cancelled" in results[0]["reason"]
+    db.session.expire_all()
+    assert count(ScanRecord, ScanRecord.status == "conflict") == len(results)
+    supervisor = walk["app"].test_client()
+    supervisor.post("/login", data={"username": "supervisor", "password": "demo"})
+    page = supervisor.get("/sync/conflicts")
+    assert page.status_code == 200 and b"cancelled" in page.data
+
+
+def test_stock_gone_meanwhile_is_a_conflict(walk, device, scans):
+    task = first_task(walk)
+    location_id, product_id = task.location_id, task.product_id
+    level = db.session.execute(
+        select(func.sum(StockMovement.quantity)).where(StockMovement.to_location_id == location_id,
+                                                       StockMovement.product_id == product_id)
+    ).scalar()
+    from webapp.catalog.models import StockLevel
+    row = db.session.scalar(select(StockLevel).where(StockLevel.location_id == location_id,
+                                                     StockLevel.product_id == product_id))
+    free = row.quantity - row.reserved
+    if free:
+        move_stock(product_id, free, reason="adjustment", from_location_id=location_id)
+    # Someone else takes the reserved units too (a count found them missing).
+    row.reserved = 0
+    db.session.commit()
+    move_stock(product_id, row.quantity, reason="adjustment", from_location_id=location_id)
+    db.session.commit()
+    results = post(walk["app"].test_client(), device, scans.complete(task))[1]
+    assert results[-1]["status"] == "conflict" and "stock" in results[-1]["reason"]
+    assert level  # the location had received stock before
+    db.session.expire_all()
+    assert db.session.get(PickTask, task.id).status == "pending"
+
+
+def test_malformed_scans_are_rejected_alone(walk, device, scans):
+    task = first_task(walk)
+    good = scans.complete(task)
+    bad = [
+        {**scans.make(task, "X"), "id": "not-a-uuid"},
+        {**scans.make(task, "X"), "action": "teleport"},
+        {**scans.make(task, "X"), "quantity": 0},
+        {**scans.make(task, "X"), "device_time": "yesterday"},
+        {**scans.make(task, "X"), "code": ""},
+        scans.make(second_task(walk), "NO-SUCH-CODE-1"),
+        "not even an object",
+    ]
+    status, results = post(walk["app"].test_client(), device, bad[:3] + good + bad[3:])
+    assert status == 200 and len(results) == len(bad) + len(good)
+    by_status = [r["status"] for r in results]
+    assert by_status[3:3 + len(good)] == ["applied"] * len(good)
+    assert by_status[:3] + by_status[3 + len(good):] == ["rejected"] * len(bad)
+    reasons = " ".join(r["reason"] for r in results if r["status"] == "rejected")
+    for expected in ("UUID", "unknown action", "quantity", "device_time", "empty code",
+                     "Unknown barcode"):
+        assert expected in reasons
+
+
+def test_wrong_role_is_rejected(walk, device, scans):
+    from webapp.accounts.models import User
+    packer = db.session.scalar(select(User).where(User.username == "packer"))
+    scan = {**scans.make(first_task(walk), "X"), "user_id": packer.id}
+    assert post(walk["app"].test_client(), device, [scan])[1][0]["status"] == "rejected"
+
+
+def test_oversize_and_malformed_bodies(walk, device, scans):
+    client = walk["app"].test_client()
+    task = first_task(walk)
+    status, _ = post(client, device, [scans.make(task, "X")] * 5001)
+    assert status == 413
+    response = client.post("/api/v1/scans", headers=device["headers"], json=[1, 2])
+    assert response.status_code == 400
+    response = client.post("/api/v1/scans", headers=device["headers"],
+                           json={"device_id": device["id"] + 99, "scans": []})
+    assert response.status_code == 403
+
+
+def test_revoked_and_unknown_devices_are_refused(walk, device, scans):
+    client = walk["app"].test_client()
+    batch = [scans.make(first_task(walk), "X")]
+    response = client.post("/api/v1/scans", json={"scans": batch},
+                           headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    revoke_device(device["device"].id)
+    db.session.commit()
+    assert post(client, device, batch)[0] == 401
+    assert count(ScanRecord) == 0
+
+
+def test_two_tabs_sending_the_same_batch_at_once_apply_it_once(walk, device, scans):
+    task = first_task(walk)
+    batch = scans.complete(task)
+    app, statuses = walk["app"], []
+    db.session.close()
+
+    def send():
+        with app.app_context():
+            statuses.extend(r["status"] for r in post(app.test_client(), device, batch)[1])
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == sorted(["applied"] * len(batch) + ["duplicate"] * len(batch))
+    assert count(ScanRecord) == len(batch)
+    assert count(StockMovement, StockMovement.reason == "pick") == 1
+
+
+def test_large_batch_is_stored_then_applied_in_order_by_a_real_worker(walk, device, scans,
+                                                                      run_worker):
+    from webapp.sync.services import INLINE_LIMIT, apply_stored
+    task = first_task(walk)
+    # A long offline spell: the location confirmed again and again, then the items.
+    batch = [scans.make(task, task.location.code) for _ in range(INLINE_LIMIT)]
+    batch += scans.complete(task)
+    status, results = post(walk["app"].test_client(), device, batch)
+    assert status == 200 and {r["status"] for r in results} == {"stored"}
+    assert db.session.get(PickTask, task.id).status == "pending"  # nothing applied yet
+    db.session.close()
+    run_worker(walk["app"].config["SQLALCHEMY_DATABASE_URI"], "reconciliation")
+    db.session.expire_all()
+    assert count(ScanRecord, ScanRecord.status == "applied") == len(batch)
+    assert db.session.get(PickTask, task.id).status == "done"
+    assert apply_stored() == {}  # a second run finds nothing left to do
+    assert count(StockMovement, StockMovement.reason == "pick") == 1
+    assert ledger_mismatches() == []
