@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import g, request_started
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -165,6 +166,22 @@ def pg_app(factory, pg_database):
 def any_app(request):
     """Runs a data-layer test on SQLite and on PostgreSQL."""
     yield request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture(autouse=True)
+def fresh_g_per_request():
+    """Empty `g` when each request starts, as in production.
+
+    The app fixtures keep one app context pushed and Flask reuses it for every
+    test-client request, so `g` would outlive its request: Flask-Login's cached
+    user and Flask-Babel's locale would carry over, and one client would act as
+    whoever signed in last on another.
+    """
+    def clear(_sender, **_extra):
+        g.__dict__.clear()
+    request_started.connect(clear)
+    yield
+    request_started.disconnect(clear)
 
 
 @pytest.fixture

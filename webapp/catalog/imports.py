@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from .models import Location, Product
-from .services import CatalogError, save_location, save_product
+from .services import MAX_INT, CatalogError, save_location, save_product
 from .stock import StockError, move_stock
 
 MAX_ROWS = 50_000
@@ -25,6 +25,8 @@ COLUMNS = {
 }
 REQUIRED = {"locations": ("code",), "products": ("sku", "name"),
             "stock": ("sku", "location", "quantity")}
+# The column that names a row; the same name twice in one file is ambiguous.
+KEYS = {"locations": "code", "products": "sku"}
 
 
 @dataclass
@@ -48,8 +50,10 @@ def import_csv(kind, data, user_id=None):
     if report.errors:
         return report
     savepoint = db.session.begin_nested()
+    first_lines = {}
     for line_no, row in rows:
         try:
+            _refuse_repeated_key(kind, row, line_no, first_lines)
             _apply(kind, row, user_id, line_no)
         except (CatalogError, StockError, ValueError) as error:
             report.errors.append((line_no, str(error)))
@@ -91,6 +95,18 @@ def _read_rows(kind, data, report):
     return rows
 
 
+def _refuse_repeated_key(kind, row, line_no, first_lines):
+    """Raise CatalogError when this row names the same location or SKU as an earlier one."""
+    key = (row.get(KEYS.get(kind, "")) or "").strip()
+    key = key.upper() if kind == "locations" else key
+    if not key:
+        return
+    if key in first_lines:
+        raise CatalogError(_("%(key)s is also on line %(line)d.", key=key,
+                             line=first_lines[key]))
+    first_lines[key] = line_no
+
+
 def _apply(kind, row, user_id, line_no):
     """Apply one row."""
     if kind == "locations":
@@ -112,7 +128,9 @@ def _opening_stock(row, user_id, line_no):
     if location is None:
         raise CatalogError(_("Unknown location: %(code)s", code=code))
     text = (row.get("quantity") or "").strip()
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise CatalogError(_("Quantity must be a whole number above zero."))
+    if int(text) > MAX_INT:
+        raise CatalogError(_("Quantity is too large."))
     move_stock(product.id, int(text), reason="opening", to_location_id=location.id,
                user_id=user_id, source=f"csv-import:line-{line_no}")

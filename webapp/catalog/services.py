@@ -7,6 +7,9 @@ from .barcodes import BarcodeError, classify, clean, lookup_keys
 from .models import LOCATION_TYPES, Barcode, Location, Product, StockLevel, Warehouse
 
 
+MAX_INT = 2**31 - 1  # the largest INTEGER PostgreSQL stores; larger values are refused
+
+
 class CatalogError(ValueError):
     """Invalid catalog input; the message is safe to show a person."""
 
@@ -65,8 +68,10 @@ def default_warehouse():
 def _non_negative_int(value, label):
     """Parse a walking-position number, refusing anything but 0, 1, 2, ..."""
     text = str(value if value is not None else "").strip() or "0"
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise CatalogError(_("%(field)s must be a whole number of 0 or more.", field=label))
+    if int(text) > MAX_INT:
+        raise CatalogError(_("%(field)s is too large.", field=label))
     return int(text)
 
 
@@ -135,15 +140,33 @@ def save_product(data, product=None):
     clash = db.session.scalar(select(Product.id).where(Product.sku == sku))
     if clash and (product is None or clash != product.id):
         raise CatalogError(_("The SKU %(sku)s is taken.", sku=sku))
+    image_url = (data.get("image_url") or "").strip() or None
+    if image_url and len(image_url) > 500:
+        raise CatalogError(_("An image address has at most 500 characters."))
     codes = parse_barcode_list(data.get("barcodes", ""))
     _refuse_taken_barcodes([code for code, _kind in codes], product)
     product = product or Product()
     product.sku, product.name = sku, name[:200]
-    product.image_url = (data.get("image_url") or "").strip() or None
-    product.barcodes = [Barcode(code=code, symbology=kind) for code, kind in codes]
+    product.image_url = image_url
+    product.barcodes = _replace_barcodes(product.barcodes, codes)
     db.session.add(product)
     db.session.flush()
     return product
+
+
+def _replace_barcodes(current, codes):
+    """The new barcode rows, reusing the rows of codes the product keeps.
+
+    A fresh row for a kept code would be inserted before the old one is deleted
+    and break the unique constraint on the code.
+    """
+    kept = {barcode.code: barcode for barcode in current}
+    rows = []
+    for code, kind in codes:
+        row = kept.get(code) or Barcode(code=code)
+        row.symbology = kind
+        rows.append(row)
+    return rows
 
 
 def _refuse_taken_barcodes(codes, product):
