@@ -1,11 +1,16 @@
-"""Barcode rules: check digits, symbology detection, normalisation.
+"""Barcode rules: check digits, symbology detection, GS1 element strings, normalisation.
 
 The one place the server decides what a code is. Numeric retail codes carry a
-mod-10 check digit (GS1 General Specifications, 7.9); anything else printable
-is accepted as Code128.
+mod-10 check digit (GS1 General Specifications, 7.9); GS1-128 / GS1 DataMatrix /
+GS1 QR carry element strings (AI + data, variable fields ended by GS); anything
+else printable is accepted as Code128.
+
+static/js/barcodes.js applies the same rules in the browser; both are run over
+the cases in tests/cases/barcodes.json and must agree, message for message.
 """
 import re
 import unicodedata
+from dataclasses import asdict, dataclass, field
 
 # AIM symbology identifiers a scanner may prefix (]C1 = GS1-128, ]E0 = EAN, ...).
 _SYMBOLOGY_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -50,7 +55,11 @@ def classify(raw, symbology=None):
     With `symbology` given the code must fit it; without, the kind is inferred
     from the length of an all-digit code (8, 12, 13, 14) and Code128 otherwise.
     """
-    code = clean(raw)
+    return _classify_clean(clean(raw), symbology)
+
+
+def _classify_clean(code, symbology=None):
+    """classify() for a code already cleaned (clean() is not idempotent on ']C1]C1...')."""
     if not code:
         raise BarcodeError("The barcode is empty.")
     numeric = {8: "ean8", 12: "upca", 13: "ean13", 14: "gtin"}
@@ -76,11 +85,212 @@ def lookup_keys(code):
 
     A UPC-A scanned by an EAN reader arrives as 13 digits with a leading 0, a
     GTIN-14 may wrap an EAN-13 with a leading 0: all name the same product.
+    A GS1 element string (a GS1-128 carton label) also yields its SSCC and the
+    forms of its GTIN (AI 01, else AI 02), so the carton resolves to the product's
+    EAN-13.
     """
-    keys = [code]
-    if is_numeric(code):
-        stripped = code.lstrip("0")
-        for width in (8, 12, 13, 14):
-            if len(stripped) <= width:
-                keys.append(stripped.zfill(width))
+    keys = [code] + _numeric_forms(code)
+    parsed = parse(code) if not is_numeric(code) or len(code) not in _RETAIL else None
+    if parsed is not None and parsed.kind == "gs1":
+        if "00" in parsed.ais:
+            keys.append(parsed.ais["00"])
+        if parsed.gtin:
+            keys += _numeric_forms(parsed.gtin)
     return list(dict.fromkeys(keys))
+
+
+def _numeric_forms(code):
+    """A numeric code zero-padded or -stripped to each retail width it fits."""
+    if not is_numeric(code):
+        return []
+    stripped = code.lstrip("0")
+    return [stripped.zfill(width) for width in (8, 12, 13, 14) if len(stripped) <= width]
+
+
+# ---------------------------------------------------------------- parse(): GS1 and the rest
+GS = "\x1d"  # ASCII 29, what a scanner sends for FNC1 between variable-length fields
+_RETAIL = {8: "ean8", 12: "upca", 13: "ean13", 14: "gtin"}
+_GS1_SYMBOLOGIES = {"]C1", "]d2", "]Q3", "]e0"}  # GS1-128, GS1 DataMatrix, GS1 QR, DataBar
+_EAN_SYMBOLOGIES = {"]E0", "]E4"}                 # EAN-13/UPC-A, EAN-8
+# GS1 AI encodable character set 82 (General Specifications, figure 7.11-1).
+_CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+")
+_HRI = re.compile(r"\(([0-9]{2,4})\)([^()]*)")
+_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+@dataclass(frozen=True)
+class AI:
+    """An application identifier: fixed length (digits) or up to `max_length` characters."""
+    name: str
+    length: int = 0          # fixed length; 0 when variable (ended by GS or the end)
+    max_length: int = 0
+    numeric: bool = True
+    check: bool = False      # last digit is a GS1 mod-10 check digit
+    date: bool = False       # YYMMDD
+
+
+GS1_AIS = {
+    "00": AI("SSCC", 18, check=True),
+    "01": AI("GTIN", 14, check=True),
+    "02": AI("content GTIN", 14, check=True),
+    "10": AI("batch/lot", max_length=20, numeric=False),
+    "11": AI("production date", 6, date=True),
+    "15": AI("best before date", 6, date=True),
+    "17": AI("expiry date", 6, date=True),
+    "21": AI("serial number", max_length=20, numeric=False),
+    "37": AI("count", max_length=8),
+}
+
+
+@dataclass
+class ParsedBarcode:
+    """What a scan holds. `errors` lists every problem found; empty means valid."""
+    symbology_id: str | None
+    kind: str | None           # gs1, ean13, upca, ean8, gtin, code128 (None: empty)
+    code: str                  # the primary code: SSCC, GTIN or the cleaned text
+    gtin: str | None = None    # GTIN-14 of a retail code, or AI 01 (else 02) of GS1
+    ais: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        """True when nothing is wrong with the code."""
+        return not self.errors
+
+    def as_dict(self):
+        """The plain-dict form (what static/js/barcodes.js parse() returns)."""
+        return asdict(self)
+
+
+def parse(raw, strict=False):
+    """Parse a raw scan into a ParsedBarcode; with `strict`, raise BarcodeError if invalid.
+
+    GS1 when the scanner's identifier says so (]C1, ]d2, ]Q3, ]e0), the data has a
+    GS or is in the (AI)data human-readable form, or (unprefixed) it starts with
+    AI 00/01/02 and parses cleanly as GS1; otherwise EAN/UPC/GTIN by length, or Code128.
+    """
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    match = _SYMBOLOGY_ID.match(text)
+    symbology = match.group(0) if match else None
+    code = text[len(symbology or ""):].strip()
+    if not code:
+        result = ParsedBarcode(symbology, None, "", errors=["The barcode is empty."])
+    elif symbology in _GS1_SYMBOLOGIES or code.startswith("(") or GS in code:
+        result = _parse_gs1(symbology, code)
+    elif symbology in _EAN_SYMBOLOGIES and not (is_numeric(code) and len(code) in (8, 12, 13)):
+        result = ParsedBarcode(symbology, None, code, errors=[
+            f"An EAN/UPC barcode ({symbology}) holds 8, 12 or 13 digits."])
+    else:
+        result = _parse_plain(symbology, code)
+    if strict and result.errors:
+        raise BarcodeError(" ".join(result.errors))
+    return result
+
+
+def _parse_plain(symbology, code):
+    """A retail code by its length, else Code128 (or GS1 when it plainly is one)."""
+    if not (is_numeric(code) and len(code) in _RETAIL) and code[:2] in ("00", "01", "02"):
+        guess = _parse_gs1(symbology, code)
+        if guess.ok:
+            return guess
+    try:
+        code, kind = _classify_clean(code)
+    except BarcodeError as error:
+        kind = _RETAIL.get(len(code), "code128") if is_numeric(code) else "code128"
+        return ParsedBarcode(symbology, kind, code, errors=[str(error)])
+    return ParsedBarcode(symbology, kind, code, code.zfill(14) if kind != "code128" else None)
+
+
+def _parse_gs1(symbology, text):
+    """An element string, raw (GS-separated) or in the (AI)data form."""
+    ais, errors = {}, []
+    elements, trouble = _hri_elements(text) if text.startswith("(") else _raw_elements(text)
+    for ai, value in elements:
+        problem = _check_element(ai, value) if ai in GS1_AIS else (
+            f"Unknown GS1 application identifier: {ai}.")
+        if ai in ais:
+            problem = f"GS1 AI {ai} appears more than once."
+        if problem:
+            errors.append(problem)
+        else:
+            ais[ai] = value
+    errors += trouble
+    gtin = ais.get("01") or ais.get("02")
+    hri = "".join(f"({ai}){value}" for ai, value in ais.items())
+    primary = ais.get("00") or gtin or (text if errors else hri)
+    return ParsedBarcode(symbology, "gs1", primary, gtin, ais, errors)
+
+
+def _raw_elements(text):
+    """(ai, value) pairs of a raw element string, and the error that stopped it, if any.
+
+    Without the parentheses the only way to know where a field ends is the AI's
+    fixed length, or a GS: past an unknown AI nothing can be read.
+    """
+    elements, pos = [], 0
+    while pos < len(text):
+        if text[pos] == GS:  # a GS after a fixed-length field is allowed, and harmless
+            pos += 1
+            continue
+        ai = text[pos:pos + 2]
+        spec = GS1_AIS.get(ai)
+        if spec is None:
+            return elements, [f"Unknown GS1 application identifier: {ai}."]
+        pos += 2
+        if spec.length:
+            value = text[pos:pos + spec.length]
+            pos += len(value)
+            if len(value) < spec.length or not is_numeric(value):
+                return elements, [_length_message(ai, spec)]
+        else:
+            end = text.find(GS, pos)
+            end = len(text) if end < 0 else end
+            value, pos = text[pos:end], end
+        elements.append((ai, value))
+    return elements, []
+
+
+def _hri_elements(text):
+    """(ai, value) pairs of '(01)09506000134352(17)201225(10)ABC', and a format error."""
+    matches = list(_HRI.finditer(text))
+    if "".join(m.group(0) for m in matches) != text:
+        return [], ["GS1 text in the (AI)data form is malformed."]
+    return [(m.group(1), m.group(2).strip()) for m in matches], []
+
+
+def _check_element(ai, value):
+    """The message for what is wrong with one element's value, or None."""
+    spec = GS1_AIS[ai]
+    if spec.length and (len(value) != spec.length or not is_numeric(value)):
+        return _length_message(ai, spec)
+    if not spec.length:
+        fits = is_numeric(value) if spec.numeric else bool(_CSET82.fullmatch(value))
+        if not 1 <= len(value) <= spec.max_length or not fits:
+            return _length_message(ai, spec)
+    if spec.check and not has_valid_check_digit(value):
+        return (f"GS1 AI {ai} ({spec.name}): the check digit of {value} is wrong "
+                f"(expected {gs1_check_digit(value[:-1])}).")
+    if spec.date and not _valid_yymmdd(value):
+        return f"GS1 AI {ai} ({spec.name}): {value} is not a valid YYMMDD date."
+    return None
+
+
+def _length_message(ai, spec):
+    """What one AI's value must look like."""
+    if spec.length:
+        return f"GS1 AI {ai} ({spec.name}) needs exactly {spec.length} digits."
+    what = "digits" if spec.numeric else "characters of the GS1 character set"
+    return f"GS1 AI {ai} ({spec.name}) holds 1 to {spec.max_length} {what}."
+
+
+def _valid_yymmdd(value):
+    """Month 01-12, day 00 (meaning the month's end, GS1 7.12) up to the month's length.
+
+    The century is not known from two digits; leap years are taken as YY % 4 == 0,
+    which is right for 2001-2099.
+    """
+    year, month, day = int(value[:2]), int(value[2:4]), int(value[4:])
+    if not 1 <= month <= 12:
+        return False
+    days = 28 if month == 2 and year % 4 else _DAYS[month - 1]
+    return day <= days

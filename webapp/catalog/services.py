@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from .barcodes import BarcodeError, classify, clean, lookup_keys
+from .barcodes import BarcodeError, classify, clean, lookup_keys, parse
 from .models import LOCATION_TYPES, Barcode, Location, Product, StockLevel, Warehouse
 
 
@@ -26,10 +26,10 @@ def resolve_code(raw):
     location = db.session.scalar(select(Location).where(Location.code == code))
     if location:
         return "location", location
-    try:
-        code, _kind = classify(code)
-    except BarcodeError as error:
-        raise CatalogError(str(error)) from error
+    parsed = parse(code)
+    if parsed.errors:
+        raise CatalogError(parsed.errors[0])
+    code = parsed.code
     barcode = db.session.scalar(select(Barcode).where(Barcode.code.in_(lookup_keys(code))))
     if barcode:
         return "product", barcode.product

@@ -1,0 +1,248 @@
+// Barcode rules for the browser: the same as webapp/catalog/barcodes.py, message for
+// message (tests/catalog/test_barcode_cases.py runs both over tests/cases/barcodes.json).
+// EAN-13/UPC-A/EAN-8/GTIN-14 check digits, Code128 text, GS1 element strings (raw with
+// GS separators, or the "(01)...(17)..." form) and AIM symbology identifiers (]C1, ]E0...).
+// A plain script (no modules): window.WarehouseBarcodes in a page, module.exports in node.
+(function () {
+  "use strict";
+
+  var GS = "\x1d";  // ASCII 29, what a scanner sends for FNC1 between variable-length fields
+  // Python's str.strip() set, so that both sides clean a scan alike (JS trim() keeps \x1c-\x1f).
+  var WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  var STRIP = new RegExp("^[" + WS + "]+|[" + WS + "]+$", "g");
+  var SYMBOLOGY_ID = /^\][A-Za-z][0-9A-Za-z]/;
+  var CODE128_OK = /^[\x20-\x7e]{1,64}$/;
+  var NUMERIC = /^[0-9]+$/;
+  var CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$/;
+  var HRI = /\(([0-9]{2,4})\)([^()]*)/g;
+  var DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  var RETAIL = { 8: "ean8", 12: "upca", 13: "ean13", 14: "gtin" };
+  var GS1_SYMBOLOGIES = ["]C1", "]d2", "]Q3", "]e0"];
+  var EAN_SYMBOLOGIES = ["]E0", "]E4"];
+
+  function ai(name, opts) {
+    return { name: name, length: opts.length || 0, maxLength: opts.max || 0,
+             numeric: opts.numeric !== false, check: !!opts.check, date: !!opts.date };
+  }
+  var GS1_AIS = {
+    "00": ai("SSCC", { length: 18, check: true }),
+    "01": ai("GTIN", { length: 14, check: true }),
+    "02": ai("content GTIN", { length: 14, check: true }),
+    "10": ai("batch/lot", { max: 20, numeric: false }),
+    "11": ai("production date", { length: 6, date: true }),
+    "15": ai("best before date", { length: 6, date: true }),
+    "17": ai("expiry date", { length: 6, date: true }),
+    "21": ai("serial number", { max: 20, numeric: false }),
+    "37": ai("count", { max: 8 })
+  };
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+
+  function BarcodeError(message) {
+    var error = new Error(message);
+    error.name = "BarcodeError";
+    return error;
+  }
+
+  function strip(text) { return text.replace(STRIP, ""); }
+  function isNumeric(code) { return NUMERIC.test(code); }
+
+  function gs1CheckDigit(digits) {
+    var total = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var weight = i % 2 === 0 ? 3 : 1;  // from the right: 3, 1, 3, ...
+      total += Number(digits.charAt(digits.length - 1 - i)) * weight;
+    }
+    return String((10 - total % 10) % 10);
+  }
+
+  function hasValidCheckDigit(code) {
+    return isNumeric(code) && code.length >= 2 && gs1CheckDigit(code.slice(0, -1)) === code.slice(-1);
+  }
+
+  function normalize(raw) { return strip(String(raw == null ? "" : raw).normalize("NFKC")); }
+
+  function clean(raw) {
+    return strip(normalize(raw).replace(SYMBOLOGY_ID, ""));
+  }
+
+  // [code, kind] for a raw scan or typed code; throws a BarcodeError.
+  function classify(raw, symbology) { return classifyClean(clean(raw), symbology); }
+
+  function classifyClean(code, symbology) {
+    if (!code) throw BarcodeError("The barcode is empty.");
+    var kind = symbology || (isNumeric(code) ? RETAIL[code.length] : "code128") || "code128";
+    if (kind === "code128") {
+      if (!CODE128_OK.test(code)) throw BarcodeError("A Code128 barcode holds 1 to 64 printable ASCII characters.");
+      return [code, kind];
+    }
+    var expected = { ean8: 8, upca: 12, ean13: 13, gtin: 14 }[kind];
+    if (!expected) throw BarcodeError("Unknown barcode type: " + kind);
+    if (!isNumeric(code) || code.length !== expected) {
+      throw BarcodeError("A " + kind.toUpperCase() + " barcode has exactly " + expected + " digits.");
+    }
+    if (!hasValidCheckDigit(code)) {
+      throw BarcodeError("The check digit of " + code + " is wrong (expected " +
+                         gs1CheckDigit(code.slice(0, -1)) + ").");
+    }
+    return [code, kind];
+  }
+
+  function numericForms(code) {
+    if (!isNumeric(code)) return [];
+    var stripped = code.replace(/^0+/, "");
+    return [8, 12, 13, 14].filter(function (w) { return stripped.length <= w; })
+      .map(function (w) { return stripped.padStart(w, "0"); });
+  }
+
+  function unique(list) {
+    return list.filter(function (item, index) { return list.indexOf(item) === index; });
+  }
+
+  // The stored forms a scanned code may match (see lookup_keys in barcodes.py).
+  function lookupKeys(code) {
+    var keys = [code].concat(numericForms(code));
+    if (!isNumeric(code) || !has(RETAIL, code.length)) {
+      var parsed = parse(code);
+      if (parsed.kind === "gs1") {
+        if (has(parsed.ais, "00")) keys.push(parsed.ais["00"]);
+        if (parsed.gtin) keys = keys.concat(numericForms(parsed.gtin));
+      }
+    }
+    return unique(keys);
+  }
+
+  function result(symbology, kind, code, gtin, ais, errors) {
+    return { symbology_id: symbology, kind: kind, code: code, gtin: gtin || null,
+             ais: ais || {}, errors: errors || [] };
+  }
+
+  // {symbology_id, kind, code, gtin, ais, errors}; with strict, throws when errors.
+  function parse(raw, strict) {
+    var text = normalize(raw);
+    var match = SYMBOLOGY_ID.exec(text);
+    var symbology = match ? match[0] : null;
+    var code = strip(text.slice(symbology ? symbology.length : 0));
+    var out;
+    if (!code) {
+      out = result(symbology, null, "", null, {}, ["The barcode is empty."]);
+    } else if (GS1_SYMBOLOGIES.indexOf(symbology) >= 0 || code.charAt(0) === "(" || code.indexOf(GS) >= 0) {
+      out = parseGs1(symbology, code);
+    } else if (EAN_SYMBOLOGIES.indexOf(symbology) >= 0 &&
+               !(isNumeric(code) && [8, 12, 13].indexOf(code.length) >= 0)) {
+      out = result(symbology, null, code, null, {},
+                   ["An EAN/UPC barcode (" + symbology + ") holds 8, 12 or 13 digits."]);
+    } else {
+      out = parsePlain(symbology, code);
+    }
+    if (strict && out.errors.length) throw BarcodeError(out.errors.join(" "));
+    return out;
+  }
+
+  function parsePlain(symbology, code) {
+    if (!(isNumeric(code) && has(RETAIL, code.length)) && ["00", "01", "02"].indexOf(code.slice(0, 2)) >= 0) {
+      var guess = parseGs1(symbology, code);
+      if (!guess.errors.length) return guess;
+    }
+    var kind;
+    try {
+      var found = classifyClean(code);
+      code = found[0]; kind = found[1];
+    } catch (error) {
+      kind = isNumeric(code) ? (RETAIL[code.length] || "code128") : "code128";
+      return result(symbology, kind, code, null, {}, [error.message]);
+    }
+    return result(symbology, kind, code, kind !== "code128" ? code.padStart(14, "0") : null);
+  }
+
+  function parseGs1(symbology, text) {
+    var ais = {}, order = [], errors = [];
+    var read = text.charAt(0) === "(" ? hriElements(text) : rawElements(text);
+    read.elements.forEach(function (element) {
+      var id = element[0], value = element[1];
+      var problem = has(GS1_AIS, id) ? checkElement(id, value)
+        : "Unknown GS1 application identifier: " + id + ".";
+      if (has(ais, id)) problem = "GS1 AI " + id + " appears more than once.";
+      if (problem) { errors.push(problem); return; }
+      ais[id] = value;
+      order.push(id);
+    });
+    errors = errors.concat(read.trouble);
+    var gtin = ais["01"] || ais["02"] || null;
+    var hri = order.map(function (id) { return "(" + id + ")" + ais[id]; }).join("");
+    var primary = ais["00"] || gtin || (errors.length ? text : hri);
+    return result(symbology, "gs1", primary, gtin, ais, errors);
+  }
+
+  // Without the parentheses a field ends at its AI's fixed length or at a GS:
+  // past an unknown AI nothing can be read.
+  function rawElements(text) {
+    var elements = [], pos = 0;
+    while (pos < text.length) {
+      if (text.charAt(pos) === GS) { pos += 1; continue; }  // a GS after a fixed field: harmless
+      var id = text.slice(pos, pos + 2);
+      if (!has(GS1_AIS, id)) return { elements: elements, trouble: ["Unknown GS1 application identifier: " + id + "."] };
+      var spec = GS1_AIS[id], value;
+      pos += 2;
+      if (spec.length) {
+        value = text.slice(pos, pos + spec.length);
+        pos += value.length;
+        if (value.length < spec.length || !isNumeric(value)) {
+          return { elements: elements, trouble: [lengthMessage(id, spec)] };
+        }
+      } else {
+        var end = text.indexOf(GS, pos);
+        if (end < 0) end = text.length;
+        value = text.slice(pos, end);
+        pos = end;
+      }
+      elements.push([id, value]);
+    }
+    return { elements: elements, trouble: [] };
+  }
+
+  function hriElements(text) {
+    var matches = [], m;
+    HRI.lastIndex = 0;
+    while ((m = HRI.exec(text)) !== null) matches.push(m);
+    if (matches.map(function (x) { return x[0]; }).join("") !== text) {
+      return { elements: [], trouble: ["GS1 text in the (AI)data form is malformed."] };
+    }
+    return { elements: matches.map(function (x) { return [x[1], strip(x[2])]; }), trouble: [] };
+  }
+
+  function checkElement(id, value) {
+    var spec = GS1_AIS[id];
+    if (spec.length && (value.length !== spec.length || !isNumeric(value))) return lengthMessage(id, spec);
+    if (!spec.length) {
+      var fits = spec.numeric ? isNumeric(value) : CSET82.test(value);
+      if (value.length < 1 || value.length > spec.maxLength || !fits) return lengthMessage(id, spec);
+    }
+    if (spec.check && !hasValidCheckDigit(value)) {
+      return "GS1 AI " + id + " (" + spec.name + "): the check digit of " + value +
+        " is wrong (expected " + gs1CheckDigit(value.slice(0, -1)) + ").";
+    }
+    if (spec.date && !validYymmdd(value)) {
+      return "GS1 AI " + id + " (" + spec.name + "): " + value + " is not a valid YYMMDD date.";
+    }
+    return null;
+  }
+
+  function lengthMessage(id, spec) {
+    if (spec.length) return "GS1 AI " + id + " (" + spec.name + ") needs exactly " + spec.length + " digits.";
+    var what = spec.numeric ? "digits" : "characters of the GS1 character set";
+    return "GS1 AI " + id + " (" + spec.name + ") holds 1 to " + spec.maxLength + " " + what + ".";
+  }
+
+  // Day 00 means the month's end (GS1 7.12); leap years taken as YY % 4 == 0.
+  function validYymmdd(value) {
+    var year = Number(value.slice(0, 2)), month = Number(value.slice(2, 4)), day = Number(value.slice(4));
+    if (month < 1 || month > 12) return false;
+    var days = month === 2 && year % 4 ? 28 : DAYS[month - 1];
+    return day <= days;
+  }
+
+  var api = { GS: GS, clean: clean, classify: classify, parse: parse, lookupKeys: lookupKeys,
+              gs1CheckDigit: gs1CheckDigit, hasValidCheckDigit: hasValidCheckDigit };
+  if (typeof window !== "undefined") window.WarehouseBarcodes = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+})();
