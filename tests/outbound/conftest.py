@@ -2,23 +2,84 @@
 import json
 
 import pytest
-from sqlalchemy import select
+from flask import g, request_started
+from sqlalchemy import delete, select, update
+from werkzeug.security import generate_password_hash
 
+from outbound_support import order_payload, stocked_skus  # noqa: F401 - shared helpers
 from webapp import demo
+from webapp.accounts import models as account_models
 from webapp.accounts.models import User
-from webapp.catalog.models import Product, StockLevel
+from webapp.catalog.models import StockLevel
 from webapp.extensions import db
 from webapp.orders.intake import intake
-from webapp.picking.models import Wave
+from webapp.orders.models import Order, OrderEvent, OrderException, OrderLine
+from webapp.packing.models import Parcel, Shipment
+from webapp.picking.models import PickList, PickTask, Reservation, Wave
 from webapp.picking.waves import run_wave
+
+DEMO_PASSWORD = demo.DEMO_PASSWORD
+
+# Children first, so every delete satisfies the foreign keys.
+_ORDER_TABLES = (Parcel, Shipment, PickTask, PickList, Wave, Reservation, OrderException,
+                 OrderEvent, OrderLine, Order)
+
+
+def _clear_orders():
+    """Drop any orders, waves and reservations the demo seed made: tests bring their own."""
+    for model in _ORDER_TABLES:
+        db.session.execute(delete(model))
+    db.session.execute(update(StockLevel).values(reserved=0))
+
+
+_HASHES = {}
+
+
+def _hash_once(password, *args, **kwargs):
+    """generate_password_hash, computed once per password: seeding runs per test."""
+    if password not in _HASHES:
+        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
+    return _HASHES[password]
+
+
+def _seed():
+    """Demo locations, 40 products with stock, one person per role; no orders."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_models, "generate_password_hash", _hash_once)
+        if hasattr(demo, "_orders"):  # the demo's own orders: tests bring theirs
+            patch.setattr(demo, "_orders", lambda *args, **kwargs: 0)
+        demo.seed(products=40)
+    db.session.flush()
+    _clear_orders()
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def user_loaded_per_request():
+    """Forget Flask-Login's cached user when each request starts.
+
+    The `app` fixture keeps one app context pushed and every test-client request
+    reuses it, so `g._login_user` would otherwise outlive its request.
+    """
+    def forget(_sender, **_extra):
+        g.pop("_login_user", None)
+    request_started.connect(forget)
+    yield
+    request_started.disconnect(forget)
 
 
 @pytest.fixture
 def warehouse(any_app):
     """The demo warehouse with 40 products, on SQLite and on PostgreSQL."""
-    demo.seed(products=40)
-    db.session.commit()
+    _seed()
     return any_app
+
+
+@pytest.fixture
+def sqlite_warehouse(app):
+    """The demo warehouse on SQLite only, for view tests and the real worker."""
+    _seed()
+    return app
 
 
 @pytest.fixture
@@ -27,21 +88,25 @@ def user_id():
     return lambda role: db.session.scalar(select(User.id).where(User.username == role))
 
 
-def stocked_skus(count, min_qty=3):
-    """SKUs with at least min_qty free units somewhere."""
-    rows = db.session.execute(select(Product.sku).join(StockLevel, StockLevel.product_id ==
-                                                       Product.id)
-                              .where(StockLevel.quantity - StockLevel.reserved >= min_qty)
-                              .group_by(Product.sku).order_by(Product.sku).limit(count))
-    return [r[0] for r in rows]
+@pytest.fixture
+def sign_in():
+    """sign_in(client, 'packer') -> the client signed in as the demo person of that role."""
+    def login(client, role):
+        response = client.post("/login", data={"username": role, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.data
+        return client
+    return login
 
 
-def order_payload(number, lines, **extra):
-    """A valid order payload with the given (sku, quantity) lines."""
-    return {"channel": "shop", "order_no": str(number), "carrier": "builtin",
-            "address": {"name": "Li Lei", "phone": "13800000000", "line1": "1 Renmin Rd",
-                        "city": "Hangzhou", "province": "Zhejiang", "postcode": "310000"},
-            "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines], **extra}
+def plan(max_orders=3, max_lines=20, created_by=None):
+    """Run a wave over the orders waiting now; return it."""
+    wave = Wave(params_json=json.dumps({"max_orders": max_orders, "max_lines": max_lines}),
+                created_by_id=created_by)
+    db.session.add(wave)
+    db.session.commit()
+    run_wave(wave)
+    db.session.commit()
+    return wave
 
 
 @pytest.fixture
@@ -51,10 +116,22 @@ def planned(warehouse, user_id):
     for n in range(4):
         intake(order_payload(1000 + n, [(skus[n], 2), (skus[n + 2], 1)]))
     db.session.commit()
-    wave = Wave(params_json=json.dumps({"max_orders": 3, "max_lines": 20}),
-                created_by_id=user_id("supervisor"))
-    db.session.add(wave)
-    db.session.commit()
-    run_wave(wave)
-    db.session.commit()
-    return wave
+    return plan(max_orders=3, max_lines=20, created_by=user_id("supervisor"))
+
+
+@pytest.fixture
+def make_planned():
+    """make_planned([[(sku, qty), ...], ...]) -> orders (numbered 2000+) in one wave.
+
+    Returns the order ids in the order given. `max_orders` bounds each list.
+    """
+    def build(orders, max_orders=10, **extra):
+        ids = []
+        for n, lines in enumerate(orders):
+            result = intake(order_payload(2000 + n, lines, **extra))
+            assert result.outcome == "created", result.problems
+            ids.append(result.order_id)
+        db.session.commit()
+        plan(max_orders=max_orders, max_lines=100)
+        return ids
+    return build

@@ -94,6 +94,14 @@ def _offline_path():
                       "404": {"description": "no such list"}}}}
 
 
+def _document_path():
+    """GET /api/v1/openapi.json: this document, public."""
+    return {"get": {
+        "summary": "This OpenAPI document", "security": [],
+        "responses": {"200": {"description": "the OpenAPI 3.1 document", "content": {
+            "application/json": {"schema": {"type": "object"}}}}}}}
+
+
 def document():
     """The whole document; paths are added here as the API grows."""
     return {
@@ -110,7 +118,8 @@ def document():
                         "ScanResult": _SCAN_RESULT},
         },
         "security": [{"deviceToken": []}, {"session": []}],
-        "paths": {"/api/v1/scans": _scans_path(),
+        "paths": {"/api/v1/openapi.json": _document_path(),
+                  "/api/v1/scans": _scans_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders": {"post": {
             "summary": "Submit one order or a batch; idempotent on (channel, order_no)",

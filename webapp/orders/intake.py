@@ -19,6 +19,8 @@ from .states import transition
 
 REQUIRED_ADDRESS = ("name", "phone", "line1", "city", "province")
 MAX_LINES = 500
+# Per line; also keeps quantities inside the 32-bit integer column.
+MAX_QUANTITY = 100_000
 
 
 class IntakeError(ValueError):
@@ -85,17 +87,25 @@ def _fill(order, payload):
     address = payload.get("address") or {}
     if not isinstance(address, dict):
         address = {}
+    too_long = []
     for name in ADDRESS_FIELDS:
         value = str(address.get(name) or "").strip()
-        setattr(order, f"ship_{name}", value[:200])
+        limit = _column_length(f"ship_{name}")
+        if len(value) > limit:
+            too_long.append(f"{name} (at most {limit} characters)")
+        setattr(order, f"ship_{name}", value[:limit])
     order.ship_country = (order.ship_country or "CN").upper()[:2]
-    missing = [name for name in REQUIRED_ADDRESS if not address.get(name)]
+    # A blank value is as missing as an absent one: no courier can use it.
+    missing = [name for name in REQUIRED_ADDRESS if not getattr(order, f"ship_{name}")]
     if missing:
         problems.append(("address_error", f"address is missing: {', '.join(missing)}"))
-    order.carrier = str(payload.get("carrier") or "builtin").strip().lower()
-    adapter = carriers.get(order.carrier)
+    if too_long:
+        problems.append(("address_error", f"address is too long: {', '.join(too_long)}"))
+    carrier = str(payload.get("carrier") or "builtin").strip().lower()
+    order.carrier = carrier[:_column_length("carrier")]
+    adapter = carriers.get(carrier)
     if adapter is None or not adapter.available():
-        problems.append(("bad_carrier", f"carrier {order.carrier} is not available"))
+        problems.append(("bad_carrier", f"carrier {carrier} is not available"))
     order.priority = _int_or(payload.get("priority"), 0)
     order.cutoff_at = _datetime_or_none(payload.get("cutoff_at"), problems)
     problems += _fill_lines(order, payload.get("lines"))
@@ -127,21 +137,32 @@ def _fill_lines(order, lines):
 
 
 def positive_int(value):
-    """An int above zero from an int or digit string; None for anything else."""
+    """An int from 1 to MAX_QUANTITY from an int or ASCII digit string; None otherwise."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+        number = value
+    else:
+        # str.isdigit() also accepts '²' and other digits int() refuses.
+        text = str(value if value is not None else "").strip()
+        if not (text.isascii() and text.isdigit()):
+            return None
+        number = int(text)
+    return number if 0 < number <= MAX_QUANTITY else None
 
 
 def _int_or(value, default):
-    """An int from value, or the default."""
+    """An int from value (within a 32-bit column), or the default."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if abs(number) <= MAX_QUANTITY else default
+
+
+def _column_length(name):
+    """The declared length of a String column of Order."""
+    return Order.__table__.c[name].type.length
 
 
 def _datetime_or_none(value, problems):
@@ -162,9 +183,21 @@ CSV_COLUMNS = ("channel", "order_no", "sku", "quantity", "name", "phone", "line1
 def orders_from_csv(data):
     """Group CSV rows (one per order line) into order payloads, in file order."""
     if isinstance(data, bytes):
-        data = data.decode("utf-8-sig")
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise IntakeError("it is not UTF-8 text; save it as CSV (UTF-8)") from error
     reader = csv.DictReader(io.StringIO(data))
+    try:
+        return _group_rows(reader)
+    except csv.Error as error:  # e.g. a field over the csv module's size limit
+        raise IntakeError(f"line {reader.line_num + 1} is not valid CSV: {error}") from error
+
+
+def _group_rows(reader):
+    """Order payloads from the rows of a csv.DictReader."""
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.restval = ""  # a short row has blanks, not None, in its missing columns
     missing = [c for c in ("channel", "order_no", "sku", "quantity") if c not in reader.fieldnames]
     if missing:
         raise IntakeError(f"missing columns: {', '.join(missing)}")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..picking.allocation import release_order
 from ..picking.models import PickList, PickTask, Reservation
+from ..picking.services import settle_list
 from ..timeutil import utcnow
 from . import intake
 from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
@@ -36,8 +37,10 @@ def fix_and_release(order_id, form, user_id):
     if order is None or order.status != "on_hold":
         raise OrderError(_("Only an order on hold can be fixed and released."))
     payload = {
-        "carrier": form.get("carrier") or order.carrier, "priority": form.get("priority", 0),
-        "cutoff_at": form.get("cutoff_at") or None,
+        # What the form does not carry is kept, not reset.
+        "carrier": form.get("carrier") or order.carrier,
+        "priority": form.get("priority", order.priority),
+        "cutoff_at": form.get("cutoff_at") or (order.cutoff_at and order.cutoff_at.isoformat()),
         "address": {name: form.get(name, "") for name in ADDRESS_FIELDS},
         "lines": [{"sku": sku, "quantity": qty} for sku, qty in
                   zip(form.getlist("sku"), form.getlist("quantity")) if sku or qty],
@@ -88,6 +91,9 @@ def cancel_order(order_id, user_id, note=""):
     picked = [t for t in tasks if t.status in ("done", "short") and t.picked_qty]
     if picked:
         _route_back(order, picked)
+    db.session.flush()
+    for pick_list in {task.pick_list for task in tasks}:
+        settle_list(pick_list, user_id)
     return order
 
 

@@ -53,7 +53,7 @@ def import_orders():
                                    columns=intake.CSV_COLUMNS), 400
         try:
             payloads = intake.orders_from_csv(upload.read())
-        except (intake.IntakeError, UnicodeDecodeError) as error:
+        except intake.IntakeError as error:
             flash(_("The file cannot be read: %(error)s", error=str(error)), "error")
             return render_template("orders/import.html", results=[],
                                    columns=intake.CSV_COLUMNS), 422

@@ -162,7 +162,8 @@ def validate_parcels(parcels):
         for field, limit in (("weight_g", MAX_WEIGHT_G), ("length_mm", MAX_SIDE_MM),
                              ("width_mm", MAX_SIDE_MM), ("height_mm", MAX_SIDE_MM)):
             text = str(parcel.get(field, "")).strip()
-            if not text.isdigit() or not 0 < int(text) <= limit:
+            # isascii: '²'.isdigit() is True, yet int('²') raises.
+            if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= limit:
                 raise PackingError(_("Parcel %(n)d: %(field)s must be a whole number from 1 "
                                      "to %(limit)d.", n=number, field=field, limit=limit))
             values[field] = int(text)

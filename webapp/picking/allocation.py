@@ -23,6 +23,7 @@ def allocate_order(order_id, user_id=None):
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status not in ALLOCATABLE:
         return order.status if order else None
+    _lock_levels({line.product_id for line in order.lines})
     shortfalls = []
     for line in order.lines:
         missing = _reserve_line(line)
@@ -39,9 +40,26 @@ def allocate_order(order_id, user_id=None):
     return order.status
 
 
+def _lock_levels(product_ids):
+    """Lock the storage levels of these products in one global order: (product, location).
+
+    Reserving line by line locks rows in the order's own line order; two orders
+    naming the same SKUs in opposite orders would then deadlock on PostgreSQL.
+    Taking every lock up front, sorted, makes concurrent allocations queue instead.
+    """
+    db.session.execute(
+        select(StockLevel.id).join(Location, Location.id == StockLevel.location_id)
+        .where(StockLevel.product_id.in_(product_ids), Location.type == "storage")
+        .order_by(StockLevel.product_id, StockLevel.location_id)
+        .with_for_update(of=StockLevel)).all()
+
+
 def _reserve_line(line):
-    """Reserve a line's quantity across locations; return how many are still missing."""
-    need = line.quantity - reserved_for_line(line.id)
+    """Reserve a line's quantity across locations; return how many are still missing.
+
+    Units already picked (a short-picked order allocated again) need no stock.
+    """
+    need = line.quantity - line.picked_qty - reserved_for_line(line.id)
     for location_id, available in _candidates(line.product_id, need):
         if need <= 0:
             break

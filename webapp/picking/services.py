@@ -136,7 +136,8 @@ def _wrong_scan_message(code, task):
     if db.session.scalar(select(Location.id).where(Location.code == code)):
         return _("Wrong location %(code)s. Go to %(expected)s.", code=code,
                  expected=task.location.code)
-    if db.session.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code)))):
+    if (db.session.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code))))
+            or db.session.scalar(select(Product.id).where(Product.sku == code))):
         return _("Wrong item. Pick %(sku)s — %(name)s.", sku=task.product.sku,
                  name=task.product.name)
     return _("Unknown barcode %(code)s.", code=code)
@@ -219,6 +220,23 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
                 f"{task.quantity} ({reason})"))
     finished = _after_task(pick_list, user_id)
     return ScanOutcome(True, _("Short pick recorded."), current_task(pick_list), finished)
+
+
+def settle_list(pick_list, user_id):
+    """Close a list whose remaining tasks were cancelled from outside (an order cancelled).
+
+    A list in progress with nothing left to walk finishes as if its last task
+    had been done, so its other orders move on to picked; a list nobody started
+    whose every task is cancelled is cancelled, so no picker is sent to walk it.
+    """
+    if current_task(pick_list) is not None:
+        return False
+    if pick_list.status == "in_progress":
+        return _after_task(pick_list, user_id)
+    if pick_list.status == "open" and all(t.status == "cancelled" for t in pick_list.tasks):
+        pick_list.status, pick_list.finished_at = "cancelled", utcnow()
+        return True
+    return False
 
 
 def _after_task(pick_list, user_id):

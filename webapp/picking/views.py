@@ -85,7 +85,8 @@ def _quantity(text):
     text = (text or "").strip()
     if not text:
         return 1
-    return int(text) if text.isdigit() else 0
+    # ASCII digits only ("²".isdigit() is True) and a sane ceiling for one scan.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 0
 
 
 def _device_id():

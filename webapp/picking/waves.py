@@ -53,8 +53,12 @@ def ready_counts():
 
 
 def _unplanned_order_ids(params):
-    """Allocated orders matching the wave's filters that no live pick list holds."""
-    in_lists = select(PickTask.order_id).where(PickTask.status != "cancelled")
+    """Allocated orders matching the wave's filters with no task still to walk.
+
+    An order re-allocated after a short pick has finished tasks from its first
+    list; only its new reservations become tasks.
+    """
+    in_lists = select(PickTask.order_id).where(PickTask.status == "pending")
     query = select(Order.id).where(Order.status == "allocated", Order.id.not_in(in_lists))
     if params.get("carrier"):
         query = query.where(Order.carrier == params["carrier"])
