@@ -69,20 +69,22 @@
     if (input.dataset.wired) return;
     input.dataset.wired = "1";
     input._queue = [];
+    var send = function (code, info) {
+      if (!code) return;
+      if (!input.dataset.scanUrl) { input.value = code; input.form.requestSubmit(); return; }
+      input._queue.push({ code: code, qty: takeQuantity(input), source: info && info.source });
+      pump(input);
+    };
     var submit = function () {
       var code = input.value.trim();
       input.value = "";
-      if (!code) return;
-      if (!input.dataset.scanUrl) { input.value = code; input.form.requestSubmit(); return; }
-      input._queue.push({ code: code, qty: takeQuantity(input) });
-      pump(input);
+      send(code);
     };
-    input.addEventListener("keydown", function (event) {
-      if (event.key !== "Enter" && event.key !== "Tab") return;
-      event.preventDefault();
-      submit();
-    });
+    // Enter/Tab from a scanner or a person, and camera codes: static/js/wedge.js.
+    WarehouseWedge.attach(input, send);
     if (input.form) input.form.addEventListener("submit", function (event) {
+      // A field without data-scan-url submits its form the ordinary way.
+      if (!input.dataset.scanUrl) return;
       event.preventDefault();
       submit();
     });
@@ -107,8 +109,17 @@
   });
   window.addEventListener("online", showNetwork);
   window.addEventListener("offline", showNetwork);
-  document.addEventListener("htmx:afterSwap", function (event) {
-    wireAll(event.detail.target);
-    feedback(event.detail.target.parentNode || document);
+  // New content from a swap: wire its scan fields, and a scan answer in it gives
+  // feedback. htmx:load names the new element; afterSwap's target is the old one,
+  // already detached after an outerHTML swap (every scan target swaps that way).
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    if (elt === document.body || !elt.matches) return;  // first page load: nothing scanned
+    wireAll(elt);
+    var marker = elt.matches("[data-feedback]") ? elt : elt.querySelector("[data-feedback]");
+    if (marker) feedback(marker);
   });
+  // Scans judged on the device (static/js/offline-pick.js) sound and look the same.
+  window.Warehouse = window.Warehouse || {};
+  window.Warehouse.feedback = feedback;
 })();

@@ -1,0 +1,371 @@
+// Offline-first picking. Once a list is taken offline (kept in IndexedDB), every
+// scan on the screen goes into the outbox and is judged here, on the device, by
+// the rules of webapp/picking/services.py scan(); the outbox sends it later.
+// The same code runs on the task screen and in the shell the service worker
+// serves when there is no network.
+(function () {
+  "use strict";
+
+  var root, strings, listId, shell, lastVerdict = null, chain = Promise.resolve();
+  var offlineMode = false, refreshing = false, lastWaiting = 0, renderQueued = false;
+
+  // The rules live in static/js/pick-rules.js (checked against the server's in tests).
+  var rules = window.WarehousePickRules;
+  var currentTask = rules.currentTask, progress = rules.progress;
+
+  function judge(list, entry) { return rules.judge(list, entry, strings); }
+
+  // ------------------------------------------------------------ rendering (_task.html)
+  function fmt(template, values) { return window.Pwa.fmt(template, values); }
+
+  function h(tag, attrs, children) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") el.textContent = attrs[k];
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) el.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return el;
+  }
+
+  function taskCard(task) {
+    var loc = task.location, product = task.product;
+    var where = [strings.zone + " " + loc.zone, strings.aisle + " " + loc.aisle,
+                 strings.bay + " " + loc.bay, strings.level + " " + loc.level].join(" · ");
+    var image = null;
+    if (product.image_url) {
+      image = h("img", { "class": "product-image", src: product.image_url, alt: "", width: 96, height: 96, loading: "lazy" });
+      image.addEventListener("error", function () { image.remove(); });  // offline: no picture
+    }
+    return h("div", { "class": "task card", "data-task-id": task.task_id }, [
+      h("p", { "class": "loc" + (task.location_confirmed ? " confirmed" : ""), text: loc.code }),
+      h("p", { "class": "where", text: where }),
+      image,
+      h("p", { "class": "product", text: product.name }),
+      h("p", {}, [h("code", { text: product.sku })]),
+      h("p", { "class": "qty-line" }, [
+        h("span", { "class": "big-number", text: task.picked_qty + " / " + task.quantity }),
+        h("span", { "class": "slot" }, [strings.cartSlot + " ", h("b", { text: String(task.cart_slot) })])
+      ])
+    ]);
+  }
+
+  function shortPicker(task) {
+    var reasons = strings.shortReasons || {};
+    var buttons = Object.keys(reasons).map(function (reason) {
+      var button = h("button", { type: "button", "class": "button danger", "data-reason": reason, text: reasons[reason] });
+      button.addEventListener("click", function () { reportShort(task, reason); });
+      return button;
+    });
+    return h("details", { "class": "short" }, [h("summary", { text: strings.reportShort }),
+                                               h("div", { "class": "actions" }, buttons)]);
+  }
+
+  // Each verdict is shown afresh, even one worded like the last.
+  var verdicts = 0;
+  function setVerdict(verdict) {
+    lastVerdict = verdict && Object.assign({ n: ++verdicts }, verdict);
+  }
+
+  // What the card shows; a background change (a sync, the server's copy) that does
+  // not change it leaves the card alone, and an open "Report short" stays open.
+  function signature(list) {
+    return JSON.stringify([lastVerdict, list.status, list.tasks.map(function (t) {
+      return [t.task_id, t.status, t.picked_qty, t.location_confirmed];
+    })]);
+  }
+
+  function render(list) {
+    var section = document.getElementById("pick-task");
+    if (!section || !list) return;
+    var drawn = signature(list);
+    if (section.dataset.signature === drawn) return;
+    var openShort = section.querySelector("details.short[open]");
+    var openTask = openShort && section.querySelector(".task.card").dataset.taskId;
+    var p = progress(list), task = currentTask(list), parts = [];
+    if (lastVerdict) {
+      parts.push(h("p", { "class": lastVerdict.ok ? "scan-ok" : "scan-bad",
+                          "data-feedback": lastVerdict.ok ? "ok" : "bad", text: lastVerdict.message }));
+    }
+    var bar = h("div", { "class": "progress", role: "progressbar", "aria-valuemin": 0,
+                         "aria-valuemax": p.total, "aria-valuenow": p.done }, [h("span")]);
+    bar.firstChild.style.width = (p.total ? Math.round(100 * p.done / p.total) : 100) + "%";
+    parts.push(bar, h("p", { "class": "progress-text", text: fmt(strings.progress, p) }));
+    if (task) {
+      if (task.kind === "putback") parts.push(h("p", { "class": "notice", text: strings.putback }));
+      parts.push(taskCard(task));
+      if (task.kind === "pick") {
+        var short = shortPicker(task);
+        short.open = openTask === String(task.task_id);
+        parts.push(short);
+      }
+    } else {
+      parts.push(h("div", { "class": "card done", "data-list-done": "1" }, [
+        h("h2", { text: strings.listDone }), h("p", { text: strings.toPacking }),
+        h("a", { "class": "button primary", href: root.dataset.listsUrl, text: strings.myLists })
+      ]));
+    }
+    section.replaceChildren.apply(section, parts);
+    section.dataset.signature = drawn;
+    section.dataset.offline = "1";
+    section.dataset.listId = String(list.pick_list_id);
+  }
+
+  function feedback(ok) {
+    var app = window.Warehouse;
+    if (app && app.feedback) {
+      app.feedback({ dataset: { feedback: ok ? "ok" : "bad" } });
+      return;
+    }
+    if (navigator.vibrate) navigator.vibrate(ok ? 40 : [120, 60, 120]);
+  }
+
+  function showProblems() {
+    var box = document.getElementById("outbox-problems");
+    if (!box) return Promise.resolve();
+    return Outbox.problems().then(function (all) {
+      var mine = all.filter(function (e) { return !listId || e.pick_list_id === listId; });
+      box.hidden = !mine.length;
+      var items = mine.map(function (e) {
+        var label = e.state === "conflict" ? strings.conflictHint : strings.rejectedHint;
+        return h("li", { "class": "card problem " + e.state, "data-scan-id": e.id }, [
+          h("span", { "class": "tag bad", text: label }), " ",
+          h("code", { text: e.code }), " × " + e.quantity + " ",
+          h("span", { "class": "reason", text: e.reason || "" })
+        ]);
+      });
+      var list = box.querySelector("ul");
+      list.replaceChildren.apply(list, items);
+    });
+  }
+
+  function say(text) {
+    var el = document.getElementById("offline-state");
+    if (el) el.textContent = text || "";
+  }
+
+  // ------------------------------------------------------------ scanning
+  function parseQuantity() {
+    var field = document.getElementById("qty");
+    var text = field ? field.value : "";
+    if (field) field.value = "";
+    return rules.quantityOf(text);
+  }
+
+  // Scans are handled strictly one after another, in the order they were made.
+  function onScan(code, quantity) {
+    chain = chain.then(function () {
+      return Outbox.recordScan({ action: "pick", code: code, quantity: quantity, pick_list_id: listId }, judge);
+    }).then(function (result) {
+      if (result.verdict) {
+        setVerdict(result.verdict);
+        render(result.list);
+        feedback(result.verdict.ok);
+      }
+      window.Pwa.kick();
+      return showProblems();
+    }).catch(function (error) {
+      setVerdict({ ok: false, message: String(error && error.message || error) });
+      feedback(false);
+    });
+    return chain;
+  }
+
+  // Our own scan field: a fresh input without app.js's listeners, so these scans
+  // are not posted to the server's page. It keeps data-scan (the camera hands its
+  // codes to [data-scan]) and is marked wired, so app.js and camera.js leave it be.
+  function takeOverScanField() {
+    var old = document.getElementById("scan");
+    if (!old) return null;
+    var field = old;
+    if (!old.hasAttribute("data-offline-scan")) {
+      field = old.cloneNode(false);
+      ["data-scan-url", "data-scan-target", "data-scan-qty", "data-scan-method"]
+        .forEach(function (name) { field.removeAttribute(name); });
+      field.setAttribute("data-offline-scan", "");
+      field.dataset.wired = "1";
+      field.dataset.camera = "1";
+      field.value = "";
+      old.replaceWith(field);
+    }
+    var form = field.form;
+    if (form) {
+      form.hidden = false;
+      form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+    }
+    function submit() {
+      var code = field.value.trim();
+      field.value = "";
+      if (code) onScan(code, parseQuantity());
+    }
+    if (window.WarehouseWedge) {  // tells a scanner's burst from a person's typing
+      window.WarehouseWedge.attach(field, function (code) { onScan(code, parseQuantity()); });
+    } else {
+      field.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" && event.key !== "Tab") return;
+        event.preventDefault();
+        submit();
+      });
+    }
+    field.addEventListener("blur", function () {
+      setTimeout(function () {
+        var active = document.activeElement;
+        if (!active || active === document.body) field.focus();
+      }, 150);
+    });
+    field.focus();
+    return field;
+  }
+
+  // ------------------------------------------------------------ lists and the server
+  function urlFor(template, id) { return template.replace("/0/", "/" + id + "/"); }
+
+  // The list as the server has it: with the sign-in, else with the device token.
+  function fetchList() {
+    var url = urlFor(root.dataset.offlineUrl, listId);
+    function get(token) {
+      var headers = { Accept: "application/json" };
+      if (token) headers.Authorization = "Bearer " + token;
+      return fetch(url, { credentials: "same-origin", headers: headers, redirect: "manual", cache: "no-store" });
+    }
+    return get(null).then(function (response) {
+      if (response.status !== 401 && response.type !== "opaqueredirect") return response;
+      return Outbox.getMeta("token").then(function (token) { return token ? get(token) : response; });
+    }).then(function (response) {
+      if (!response.ok) throw new Error(response.status ? "HTTP " + response.status : "sign in again");
+      return response.json();
+    });
+  }
+
+  function takeOffline() {
+    say(strings.taking);
+    return fetchList().then(function (payload) {
+      return Outbox.putList(payload).then(function () { return Outbox.getList(listId); });
+    }).then(function (list) {
+      enterOffline(list);
+      say(fmt(strings.taken, { n: list.tasks.length }));
+    }, function (error) {
+      say(fmt(strings.takeFailed, { reason: error.message }));
+    });
+  }
+
+  // The server's view replaces ours once none of this list's scans waits to be sent.
+  function refresh() {
+    if (refreshing || !navigator.onLine) return Promise.resolve(false);
+    refreshing = true;
+    var rev;
+    return Promise.all([Outbox.counts(listId), Outbox.getList(listId)]).then(function (got) {
+      if (got[0].waiting || !got[1]) return false;
+      rev = got[1].rev || 0;
+      return fetchList().then(function (payload) { return Outbox.putList(payload, rev); });
+    }).then(function (stored) {
+      refreshing = false;
+      if (stored) return Outbox.getList(listId).then(function (list) { render(list); return true; });
+      return false;
+    }, function () { refreshing = false; return false; });
+  }
+
+  function reportShort(task, reason) {
+    Outbox.counts(listId).then(function (c) {
+      if (c.waiting || !navigator.onLine) throw new Error(strings.shortNeedsNetwork);
+      var body = new URLSearchParams({ task_id: String(task.task_id), reason: reason });
+      return fetch(urlFor(root.dataset.shortUrl, listId), {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRFToken": window.Pwa.csrfToken(), "HX-Request": "true" }
+      });
+    }).then(function (response) {
+      if (!response.ok) throw new Error(fmt(strings.shortFailed, { reason: "HTTP " + response.status }));
+      return response.text();
+    }).then(function (html) {
+      var marker = new DOMParser().parseFromString(html, "text/html").querySelector("[data-feedback]");
+      setVerdict(marker ? { ok: marker.dataset.feedback === "ok", message: marker.textContent.trim() } : null);
+      if (lastVerdict) feedback(lastVerdict.ok);
+      return fetchList().then(function (payload) { return Outbox.putList(payload); });
+    }).then(function () {
+      return Outbox.getList(listId).then(render);
+    }).catch(function (error) {
+      setVerdict({ ok: false, message: error.message });
+      feedback(false);
+      Outbox.getList(listId).then(render);
+    });
+  }
+
+  function enterOffline(list) {
+    if (!offlineMode) {
+      offlineMode = true;
+      takeOverScanField();
+      var button = document.getElementById("take-offline");
+      if (button) button.hidden = true;
+      document.body.classList.add("picking-offline");
+    }
+    render(list);
+    showProblems();
+  }
+
+  function showListsOnDevice(message) {
+    var box = document.getElementById("offline-lists");
+    if (!box) { say(message); return; }
+    Outbox.allLists().then(function (lists) {
+      var items = lists.map(function (list) {
+        var p = progress(list);
+        var link = h("a", { "class": "card big", href: root.dataset.shellUrl + "?list=" + list.pick_list_id }, [
+          h("strong", { text: fmt(strings.listLine, { id: list.pick_list_id, done: p.done, total: p.total }) })]);
+        return h("li", {}, [link]);
+      });
+      if (!items.length) items.push(h("li", { "class": "card", text: strings.noLists }));
+      var ul = box.querySelector("ul");
+      ul.replaceChildren.apply(ul, items);
+      box.hidden = false;
+      say(message || (navigator.onLine ? "" : strings.offlineNote));
+    });
+  }
+
+  // Another tab scanned, a batch was sent, or the server's copy arrived: show it.
+  function changed() {
+    if (!offlineMode || renderQueued) return;
+    renderQueued = true;
+    setTimeout(function () {
+      renderQueued = false;
+      Promise.all([Outbox.getList(listId), Outbox.counts(listId)]).then(function (got) {
+        if (got[0]) render(got[0]);
+        showProblems();
+        var drained = lastWaiting > 0 && got[1].waiting === 0;
+        lastWaiting = got[1].waiting;
+        if (drained) refresh();
+      });
+    }, 50);
+  }
+
+  function listFromAddress() {
+    var query = new URLSearchParams(window.location.search).get("list");
+    var path = window.location.pathname.match(/\/lists\/(\d+)/);
+    return Number(query || (path && path[1])) || null;
+  }
+
+  function init() {
+    root = document.getElementById("offline-pick");
+    if (!root || !window.Outbox || !window.Pwa) return;
+    strings = window.Pwa.readJson("pick-strings") || {};
+    shell = !root.dataset.listId;
+    listId = Number(root.dataset.listId) || listFromAddress();
+    var button = document.getElementById("take-offline");
+    if (button) button.addEventListener("click", takeOffline);
+    window.addEventListener("outbox:changed", changed);
+    if (Outbox.channel) Outbox.channel.addEventListener("message", changed);
+    window.addEventListener("online", function () { if (offlineMode) refresh(); });
+    if (!listId) { showListsOnDevice(); return; }
+    Outbox.getList(listId).then(function (list) {
+      if (list) {
+        enterOffline(list);
+        say(fmt(strings.taken, { n: list.tasks.length }));
+        return Outbox.counts(listId).then(function (c) { lastWaiting = c.waiting; return refresh(); });
+      }
+      if (shell) {
+        if (button) button.hidden = !navigator.onLine;
+        showListsOnDevice(strings.notHere);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();

@@ -1,0 +1,366 @@
+// The outbox: every scan is kept in IndexedDB until the server acknowledges it.
+// Shared by the pages and the service worker (importScripts), so no DOM here.
+//
+// Database "warehouse":
+//   outbox  key: scan uuid; the scan + state pending|sending|rejected|conflict + reason
+//   lists   key: pick_list_id; pick lists taken offline (the device judges scans from them)
+//   meta    key: name; deviceId, token, nextSeq, userId, csrf, lastSync ...
+(function (root) {
+  "use strict";
+
+  var DB_NAME = "warehouse", DB_VERSION = 1;
+  var BATCH = 200;                            // scans per request (the server takes 500)
+  var LOCK = "warehouse-sync";                // Web Locks: one sender across tabs and the worker
+  var WAITING = ["pending", "sending"];
+  var ACKNOWLEDGED = ["applied", "duplicate", "stored"];
+  var config = { scans: "/api/v1/scans" };
+  var opening = null;
+  var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("warehouse-outbox") : null;
+
+  function configure(options) { Object.keys(options || {}).forEach(function (k) { config[k] = options[k]; }); }
+
+  // ------------------------------------------------------------ IndexedDB plumbing
+  function open() {
+    if (opening) return opening;
+    opening = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains("outbox")) {
+          db.createObjectStore("outbox", { keyPath: "id" }).createIndex("seq", "seq");
+        }
+        if (!db.objectStoreNames.contains("lists")) db.createObjectStore("lists", { keyPath: "pick_list_id" });
+        if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta");
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        // A newer version (a new app version in another tab) needs us to let go.
+        db.onversionchange = function () { db.close(); opening = null; };
+        resolve(db);
+      };
+      request.onerror = function () { opening = null; reject(request.error); };
+    });
+    return opening;
+  }
+
+  function done(request) {
+    return new Promise(function (resolve, reject) {
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  // Run body(tx) in one transaction; resolve with its result once the transaction commits.
+  function transact(stores, mode, body) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(stores, mode), result, failed = null;
+        tx.oncomplete = function () { failed ? reject(failed) : resolve(result); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error || failed || new Error("transaction aborted")); };
+        Promise.resolve().then(function () { return body(tx); }).then(
+          function (value) { result = value; },
+          function (error) { failed = error; try { tx.abort(); } catch (e) { /* already done */ } });
+      });
+    });
+  }
+
+  function notify(what) {
+    var message = { type: "outbox", what: what || "changed" };
+    if (channel) channel.postMessage(message);
+    if (typeof root.dispatchEvent === "function" && typeof CustomEvent === "function") {
+      root.dispatchEvent(new CustomEvent("outbox:changed", { detail: message }));
+    }
+  }
+
+  // ------------------------------------------------------------ meta and lists
+  function getMeta(key) {
+    return transact(["meta"], "readonly", function (tx) { return done(tx.objectStore("meta").get(key)); });
+  }
+
+  function setMeta(key, value) {
+    return transact(["meta"], "readwrite", function (tx) {
+      var store = tx.objectStore("meta");
+      return done(value === undefined || value === null ? store.delete(key) : store.put(value, key));
+    }).then(function () { notify("meta"); });
+  }
+
+  function allMeta() {
+    return transact(["meta"], "readonly", function (tx) {
+      var store = tx.objectStore("meta"), out = {};
+      return Promise.all([done(store.getAllKeys()), done(store.getAll())]).then(function (both) {
+        both[0].forEach(function (key, i) { out[key] = both[1][i]; });
+        return out;
+      });
+    });
+  }
+
+  function getList(id) {
+    return transact(["lists"], "readonly", function (tx) { return done(tx.objectStore("lists").get(Number(id))); });
+  }
+
+  function allLists() {
+    return transact(["lists"], "readonly", function (tx) { return done(tx.objectStore("lists").getAll()); });
+  }
+
+  // Store the server's copy of a list. With `ifRev`, only when no scan changed the
+  // local copy since the copy was asked for (rev) and none of its scans still waits.
+  function putList(payload, ifRev) {
+    return transact(["lists", "outbox"], "readwrite", function (tx) {
+      var lists = tx.objectStore("lists");
+      return done(lists.get(payload.pick_list_id)).then(function (old) {
+        if (ifRev !== undefined && old && (old.rev || 0) !== ifRev) return false;
+        return waitingFor(tx, payload.pick_list_id).then(function (count) {
+          if (ifRev !== undefined && count) return false;
+          payload.rev = ((old && old.rev) || 0) + 1;
+          payload.taken_at = (old && old.taken_at) || new Date().toISOString();
+          payload.refreshed_at = new Date().toISOString();
+          return done(lists.put(payload)).then(function () { return true; });
+        });
+      });
+    }).then(function (stored) { if (stored) notify("lists"); return stored; });
+  }
+
+  function deleteList(id) {
+    return transact(["lists"], "readwrite", function (tx) { return done(tx.objectStore("lists").delete(Number(id))); })
+      .then(function () { notify("lists"); });
+  }
+
+  // ------------------------------------------------------------ scans
+  function uuid() {
+    if (root.crypto && typeof root.crypto.randomUUID === "function") return root.crypto.randomUUID();
+    var b = root.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // Keep a scan, then judge it, in one transaction: the scan is in the outbox before
+  // any verdict is shown, and the list never reflects a scan the outbox lacks.
+  // judge(list, entry) -> {ok, message, task_id, ...}; it may change `list`.
+  function recordScan(scan, judge) {
+    return transact(["outbox", "lists", "meta"], "readwrite", function (tx) {
+      var outbox = tx.objectStore("outbox"), meta = tx.objectStore("meta"), lists = tx.objectStore("lists");
+      var entry = Object.assign({}, scan, { id: uuid(), device_time: new Date().toISOString(),
+                                            state: "pending", reason: "", local: "" });
+      return done(meta.get("nextSeq")).then(function (seq) {
+        entry.seq = seq || 1;
+        meta.put(entry.seq + 1, "nextSeq");
+        outbox.put(entry);
+        if (!judge || entry.pick_list_id === undefined) return { entry: entry };
+        return done(lists.get(Number(entry.pick_list_id))).then(function (list) {
+          var verdict;
+          try {
+            verdict = judge(list, entry);
+          } catch (error) {  // a bug must not lose the scan: keep it unjudged
+            return { entry: entry, error: error };
+          }
+          entry.local = verdict.ok ? "ok" : "refused";
+          if (verdict.task_id !== undefined) entry.task_id = verdict.task_id;
+          if (list) entry.user_id = entry.user_id || list.user_id;
+          outbox.put(entry);
+          if (list) { list.rev = (list.rev || 0) + 1; lists.put(list); }
+          return { entry: entry, verdict: verdict, list: list };
+        });
+      });
+    }).then(function (result) { notify("scan"); return result; });
+  }
+
+  function waitingFor(tx, listId) {
+    var count = 0;
+    return new Promise(function (resolve, reject) {
+      var cursor = tx.objectStore("outbox").openCursor();
+      cursor.onerror = function () { reject(cursor.error); };
+      cursor.onsuccess = function () {
+        var c = cursor.result;
+        if (!c) return resolve(count);
+        if (WAITING.indexOf(c.value.state) >= 0 && (listId === undefined || c.value.pick_list_id === listId)) count++;
+        c.continue();
+      };
+    });
+  }
+
+  function entries() {
+    return transact(["outbox"], "readonly", function (tx) { return done(tx.objectStore("outbox").index("seq").getAll()); });
+  }
+
+  // {waiting, problems, sending} over the whole outbox, or one list's scans.
+  function counts(listId) {
+    return entries().then(function (all) {
+      var out = { waiting: 0, problems: 0, sending: 0 };
+      all.forEach(function (e) {
+        if (listId !== undefined && e.pick_list_id !== Number(listId)) return;
+        if (WAITING.indexOf(e.state) >= 0) out.waiting++;
+        if (e.state === "sending") out.sending++;
+        if (e.state === "rejected" || e.state === "conflict") out.problems++;
+      });
+      return out;
+    });
+  }
+
+  function problems() {
+    return entries().then(function (all) {
+      return all.filter(function (e) { return e.state === "rejected" || e.state === "conflict"; });
+    });
+  }
+
+  function dismiss(id) {
+    return transact(["outbox"], "readwrite", function (tx) {
+      var store = tx.objectStore("outbox");
+      return done(store.get(id)).then(function (e) {
+        if (e && (e.state === "rejected" || e.state === "conflict")) store.delete(id);
+      });
+    }).then(function () { notify("dismiss"); });
+  }
+
+  // ------------------------------------------------------------ sending
+  function nextBatch(size) {
+    return transact(["outbox"], "readwrite", function (tx) {
+      var store = tx.objectStore("outbox"), batch = [];
+      return new Promise(function (resolve, reject) {
+        var cursor = store.index("seq").openCursor();
+        cursor.onerror = function () { reject(cursor.error); };
+        cursor.onsuccess = function () {
+          var c = cursor.result;
+          if (!c || batch.length >= size) return resolve(batch);
+          if (WAITING.indexOf(c.value.state) >= 0) {
+            c.value.state = "sending";
+            c.update(c.value);
+            batch.push(c.value);
+          }
+          c.continue();
+        };
+      });
+    });
+  }
+
+  function setState(batch, state) {
+    return transact(["outbox"], "readwrite", function (tx) {
+      var store = tx.objectStore("outbox");
+      return Promise.all(batch.map(function (sent) {
+        return done(store.get(sent.id)).then(function (e) { if (e) { e.state = state; store.put(e); } });
+      }));
+    });
+  }
+
+  // Drop what the server acknowledged; mark what it refused; the rest waits again.
+  function applyResults(batch, results) {
+    var byId = {};
+    results.forEach(function (r) { if (r && r.id) byId[r.id] = r; });
+    var tally = { acknowledged: 0, problems: 0, again: 0 };
+    return transact(["outbox"], "readwrite", function (tx) {
+      var store = tx.objectStore("outbox");
+      return Promise.all(batch.map(function (sent) {
+        return done(store.get(sent.id)).then(function (e) {
+          if (!e) return;
+          var r = byId[e.id], status = r && r.status;
+          if (ACKNOWLEDGED.indexOf(status) >= 0) {
+            tally.acknowledged++; store.delete(e.id);
+          } else if ((status === "rejected" || status === "conflict") && e.local === "refused") {
+            // The device refused it too (a wrong scan): the server has it on record.
+            tally.acknowledged++; store.delete(e.id);
+          } else if (status === "rejected" || status === "conflict") {
+            tally.problems++;
+            e.state = status; e.reason = r.reason || ""; e.answered_at = new Date().toISOString();
+            store.put(e);
+          } else {
+            tally.again++; e.state = "pending"; store.put(e);
+          }
+        });
+      }));
+    }).then(function () { return tally; });
+  }
+
+  function headersFrom(meta) {
+    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (meta.token) headers.Authorization = "Bearer " + meta.token;
+    else if (meta.csrf) headers["X-CSRFToken"] = meta.csrf.token;
+    return headers;
+  }
+
+  function wire(e) {
+    var scan = { id: e.id, seq: e.seq, device_time: e.device_time, user_id: e.user_id,
+                 action: e.action, code: e.code, quantity: e.quantity };
+    ["pick_list_id", "task_id", "order_id"].forEach(function (k) { if (e[k] !== undefined && e[k] !== null) scan[k] = e[k]; });
+    return scan;
+  }
+
+  // Why a request failed, as one word the pages turn into a message.
+  function failure(response, body, meta) {
+    if (response.type === "opaqueredirect" || response.status === 0) return "signin";
+    if (response.status === 401) return meta.token ? "unauthorized" : "signin";
+    if (response.status === 403) return "forbidden";
+    if (response.status === 400 && body && /expired|CSRF/i.test(body.error || "")) return "signin";
+    return "error";
+  }
+
+  function post(batch, meta, left) {
+    return fetch(config.scans, {
+      method: "POST", credentials: "same-origin", redirect: "manual", cache: "no-store",
+      headers: headersFrom(meta),
+      body: JSON.stringify({ device_id: meta.deviceId || null, pending: left, scans: batch.map(wire) })
+    });
+  }
+
+  function record(status, extra) {
+    var state = Object.assign({ status: status, at: new Date().toISOString() }, extra || {});
+    return setMeta("lastSync", state).then(function () { return state; });
+  }
+
+  // Send every waiting scan, oldest first, BATCH at a time, until done or a failure.
+  function sendAll() {
+    var size = BATCH, sent = 0, problems = 0;
+    function round() {
+      return Promise.all([nextBatch(size), allMeta()]).then(function (got) {
+        var batch = got[0], meta = got[1];
+        if (!batch.length) return record(sent ? "sent" : "idle", { sent: sent, problems: problems });
+        notify("sending");
+        return counts().then(function (c) { return post(batch, meta, Math.max(0, c.waiting - batch.length)); })
+          .then(function (response) {
+            if (response.status === 413 && size > 1) {  // too big for the server: halve and go on
+              size = Math.max(1, Math.floor(size / 2));
+              return setState(batch, "pending").then(round);
+            }
+            return response.json().catch(function () { return null; }).then(function (body) {
+              if (!response.ok || !body || !Array.isArray(body.results)) {
+                return setState(batch, "pending").then(function () {
+                  return record(failure(response, body, meta), { httpStatus: response.status });
+                });
+              }
+              return applyResults(batch, body.results).then(function (tally) {
+                sent += tally.acknowledged; problems += tally.problems;
+                notify("sent");
+                if (tally.again) return record("error", { sent: sent });
+                return round();
+              });
+            });
+          }, function () {
+            return setState(batch, "pending").then(function () { return record("offline", { sent: sent }); });
+          });
+      });
+    }
+    return round().then(function (state) { notify("synced"); return state; });
+  }
+
+  // One sender at a time across tabs and the worker; a busy lock means another is at it.
+  function send() {
+    var locks = root.navigator && root.navigator.locks;
+    if (!locks) return sendAll();
+    return locks.request(LOCK, { ifAvailable: true }, function (lock) {
+      return lock ? sendAll() : { status: "busy" };
+    });
+  }
+
+  // Run fn while no scan is being sent (waits for the sender to finish).
+  function whileIdle(fn) {
+    var locks = root.navigator && root.navigator.locks;
+    return locks ? locks.request(LOCK, fn) : Promise.resolve().then(fn);
+  }
+
+  root.Outbox = {
+    configure: configure, open: open, getMeta: getMeta, setMeta: setMeta, allMeta: allMeta,
+    getList: getList, allLists: allLists, putList: putList, deleteList: deleteList,
+    recordScan: recordScan, counts: counts, problems: problems, dismiss: dismiss, entries: entries,
+    send: send, whileIdle: whileIdle, channel: channel, BATCH: BATCH
+  };
+})(self);

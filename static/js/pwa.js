@@ -1,0 +1,197 @@
+// Every page: the service worker and its updates, the waiting-scan count in the
+// header, and sending the outbox (on load, when the network returns, on a timer
+// with backoff, and through Background Sync where the browser has it).
+(function () {
+  "use strict";
+
+  var config = readJson("pwa-config") || { strings: {} };
+  var strings = config.strings || {};
+  var MIN_DELAY = 1000, MAX_DELAY = 60000;
+  var attempt = 0, timer = null, running = null, again = false, reloading = false;
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    try { return el ? JSON.parse(el.textContent) : null; } catch (e) { return null; }
+  }
+
+  // "%(n)d waiting" + {n: 3} -> "3 waiting"
+  function fmt(template, values) {
+    return String(template || "").replace(/%\((\w+)\)[sd]/g, function (all, name) {
+      return values && values[name] !== undefined ? String(values[name]) : all;
+    });
+  }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"] || ""; }
+    catch (e) { return ""; }
+  }
+
+  // ------------------------------------------------------------ header status
+  function showStatus() {
+    var box = document.getElementById("sync-status");
+    if (box) box.classList.toggle("offline", !navigator.onLine);
+    return Promise.all([Outbox.counts(), Outbox.getMeta("lastSync")]).then(function (got) {
+      var c = got[0], last = got[1] || {};
+      var waiting = document.getElementById("sync-waiting");
+      if (waiting) waiting.textContent = fmt(strings.waiting, { n: c.waiting });
+      if (box) box.dataset.waiting = String(c.waiting);
+      var problems = document.getElementById("sync-problems");
+      if (problems) {
+        problems.hidden = !c.problems;
+        problems.textContent = c.problems ? "· " + fmt(strings.problems, { n: c.problems }) : "";
+      }
+      showAlert(c.waiting ? last.status : null);
+      return c;
+    }).catch(function () { /* no IndexedDB (private mode): nothing to show */ });
+  }
+
+  function showAlert(status) {
+    var alert = document.getElementById("sync-alert");
+    if (!alert) return;
+    var text = { unauthorized: strings.unauthorized, signin: strings.signin, forbidden: strings.forbidden }[status];
+    alert.hidden = !text;
+    alert.textContent = text || "";
+  }
+
+  // ------------------------------------------------------------ sending
+  // Send now; after a failure try again after 1 s, 2 s, 4 s ... 60 s, with jitter.
+  function kick() {
+    if (running) { again = true; return running; }
+    clearTimeout(timer);
+    running = Outbox.send().then(function (result) {
+      running = null;
+      var ok = result.status === "sent" || result.status === "idle";
+      if (ok) attempt = 0;
+      if (again) { again = false; return kick(); }
+      return Outbox.counts().then(function (c) {
+        if (!c.waiting) return result;
+        if (ok) return kick();  // scans came in while we sent
+        if (result.status === "busy") schedule(MIN_DELAY);  // another tab is sending them
+        else { attempt++; schedule(backoff(attempt)); registerBackgroundSync(); }
+        return result;
+      });
+    }, function () {
+      running = null; attempt++; schedule(backoff(attempt));
+    });
+    return running;
+  }
+
+  function backoff(n) {
+    var ceiling = Math.min(MAX_DELAY, MIN_DELAY * Math.pow(2, n - 1));
+    return ceiling / 2 + Math.random() * ceiling / 2;  // jitter: tabs and devices spread out
+  }
+
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(kick, ms);
+  }
+
+  function registerBackgroundSync() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register("sync-scans");
+    }).catch(function () { /* not allowed here: the timer still sends */ });
+  }
+
+  // Called by the screens right after a scan is kept.
+  function scanned() {
+    askPersistence();
+    registerBackgroundSync();
+    showStatus();
+    return kick();
+  }
+
+  function askPersistence() {
+    if (!navigator.storage || !navigator.storage.persist) return;
+    Outbox.getMeta("persistAsked").then(function (asked) {
+      if (asked) return;
+      return navigator.storage.persisted().then(function (already) {
+        return already || navigator.storage.persist();
+      }).then(function (granted) { return Outbox.setMeta("persistAsked", { at: Date.now(), granted: !!granted }); });
+    }).catch(function () {});
+  }
+
+  // The page's sign-in, kept for sending without a device token (the worker too).
+  // A shell page from the cache carries an old token: only a newer one replaces it.
+  function rememberSession() {
+    var token = csrfToken();
+    if (!token || !config.userId) return Promise.resolve();
+    return Outbox.getMeta("csrf").then(function (old) {
+      if (old && old.at > config.renderedAt) return;
+      return Outbox.setMeta("csrf", { token: token, at: config.renderedAt })
+        .then(function () { return Outbox.setMeta("userId", config.userId); });
+    });
+  }
+
+  // ------------------------------------------------------------ service worker
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !config.sw) return;
+    navigator.serviceWorker.register(config.sw, { scope: "/", updateViaCache: "none" }).then(function (reg) {
+      if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg);
+      reg.addEventListener("updatefound", function () {
+        var worker = reg.installing;
+        if (!worker) return;
+        worker.addEventListener("statechange", function () {
+          if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(reg);
+        });
+      });
+    }).catch(function () { /* no worker (http on a LAN address): the pages still work online */ });
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (reloading) window.location.reload();
+    });
+  }
+
+  function offerUpdate(reg) {
+    var banner = document.getElementById("update-banner");
+    if (!banner) return;
+    banner.hidden = false;
+    var button = document.getElementById("update-reload");
+    button.onclick = function () { applyUpdate(reg, banner); };
+  }
+
+  // The new version takes over only when no scan waits and none is being sent.
+  function applyUpdate(reg, banner) {
+    Outbox.whileIdle(function () {
+      return Outbox.counts().then(function (c) {
+        if (c.waiting || !reg.waiting) return c.waiting;
+        reloading = true;
+        reg.waiting.postMessage({ type: "SKIP_WAITING" });
+        return 0;
+      });
+    }).then(function (waiting) {
+      if (!waiting) return;
+      banner.querySelector(".text").textContent = fmt(strings.sendingFirst, { n: waiting });
+      kick().then(function () {
+        return Outbox.counts();
+      }).then(function (c) {
+        if (!c.waiting) applyUpdate(reg, banner);
+        else window.addEventListener("outbox:drained", function () { applyUpdate(reg, banner); }, { once: true });
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ wiring
+  function changed() {
+    showStatus().then(function (c) {
+      if (c && !c.waiting) window.dispatchEvent(new CustomEvent("outbox:drained"));
+    });
+  }
+
+  window.Pwa = { fmt: fmt, strings: strings, config: config, kick: scanned, showStatus: showStatus,
+                 csrfToken: csrfToken, readJson: readJson };
+  if (!window.Outbox || !window.indexedDB) return;
+  Outbox.configure({ scans: config.scans });
+
+  window.addEventListener("outbox:changed", changed);
+  if (Outbox.channel) Outbox.channel.addEventListener("message", changed);
+  window.addEventListener("online", function () { attempt = 0; showStatus(); kick(); });
+  window.addEventListener("offline", showStatus);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") kick();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    showStatus();
+    registerWorker();
+    rememberSession().then(kick, kick);
+  });
+})();

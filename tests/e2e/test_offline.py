@@ -1,0 +1,411 @@
+"""Offline picking in a real Chromium with a real profile (service worker, IndexedDB),
+at phone size, against the live server: scans kept on the device, judged there, sent
+when the network returns, and applied on the server exactly once."""
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from offline_support import (codes_for, fresh_pick_list, live_db, open_phone, outbox, scan,
+                              server_state, sign_in, start_list, take_offline, track_errors,
+                              wait_for_worker, wait_until_recorded, waiting, walk_plan)
+
+SYNC_TIMEOUT = 90_000  # the backoff tops out at 60 s between tries
+
+
+@pytest.fixture
+def device(browser, live_server, tmp_path):
+    """A phone-sized persistent profile (its own service worker and IndexedDB)."""
+    context = open_phone(browser, live_server, tmp_path / "profile")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def server(live_server):
+    """The live server, running again after the test whatever happened."""
+    yield live_server
+    live_server.start()
+
+
+def first_page(context):
+    """The profile's first tab, with page errors collected."""
+    return track_errors(context.pages[0] if context.pages else context.new_page())
+
+
+def assert_applied_once(state, uuids):
+    """Every scan the device made is stored once and applied; the list is done, stock moved once."""
+    stored = [s[0] for s in state["scans"]]
+    assert sorted(stored) == sorted(uuids) and len(set(stored)) == len(stored)
+    assert {s[1] for s in state["scans"]} == {"applied"}, state["scans"]
+    assert state["status"] == "done"
+    for task_id, (status, picked, quantity) in state["tasks"].items():
+        assert (status, picked) == ("done", quantity)
+        assert state["moves"][task_id] == [(quantity, "pick")]
+    assert state["mismatches"] == []
+
+
+def pick_offline(page, plan):
+    """Scan the whole plan with the device offline; return the scans' uuids."""
+    for code in codes_for(plan):
+        scan(page, code)
+    expect(page.locator("[data-list-done]")).to_be_visible()
+    wait_until_recorded(page, len(codes_for(plan)))
+    return [entry["id"] for entry in outbox(page)]
+
+
+# ---------------------------------------------------------------- the whole walk offline
+def test_a_list_picked_offline_survives_a_reload_and_syncs_once(device, server, monkeypatch,
+                                                                 screenshot):
+    list_id = fresh_pick_list(server, monkeypatch)
+    plan = walk_plan(server, list_id)
+    codes = codes_for(plan)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    expect(waiting(page)).to_have_text("0 waiting")
+
+    device.set_offline(True)
+    expect(page.locator("#sync-status")).to_contain_text("Offline")
+    # A wrong location first: refused loudly on the device, kept, sent later all the same.
+    other_location = plan[1][1]
+    scan(page, other_location)
+    verdict = page.locator("#pick-task [data-feedback]")
+    expect(verdict).to_have_attribute("data-feedback", "bad")
+    expect(verdict).to_have_text(f"Wrong location {other_location}. Go to {plan[0][1]}.")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bflash-bad\b"))
+    half = 1 + plan[0][3]  # the first task: its location and every unit
+    for code in codes[:half]:
+        scan(page, code)
+    expect(verdict).to_have_attribute("data-feedback", "ok")
+    expect(page.locator("#pick-task .loc")).to_have_text(plan[1][1])
+    expect(waiting(page)).to_have_text(f"{half + 1} waiting")
+    screenshot(page, "offline-picking-waiting")
+
+    page.reload()  # no network: the service worker serves the shell, IndexedDB the rest
+    expect(page.locator("#pick-task .loc")).to_have_text(plan[1][1])
+    expect(waiting(page)).to_have_text(f"{half + 1} waiting")
+    expect(page.locator("#sync-status")).to_contain_text("Offline")
+    for code in codes[half:]:
+        scan(page, code)
+    expect(page.locator("[data-list-done]")).to_be_visible()
+    expect(waiting(page)).to_have_text(f"{len(codes) + 1} waiting")
+    uuids = [entry["id"] for entry in outbox(page)]
+    assert len(uuids) == len(codes) + 1
+    assert server_state(server, list_id)["scans"] == []  # nothing reached the server yet
+
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    expect(page.locator("#sync-status")).to_contain_text("Online")
+    state = server_state(server, list_id)
+    wrong = [s for s in state["scans"] if s[1] == "rejected"]
+    assert len(wrong) == 1 and "Wrong location" in wrong[0][3]
+    state["scans"] = [s for s in state["scans"] if s[1] != "rejected"]
+    assert_applied_once(state, [u for u in uuids if u != wrong[0][0]])
+    assert outbox(page) == []  # the server's refusal of a scan the device refused too: done
+    assert page.js_errors == []
+
+
+def online_walk(page, plan):
+    """Scan every code of the plan with the network up; wait until each is kept."""
+    codes = codes_for(plan)
+    for code in codes:
+        scan(page, code)
+    wait_until_recorded(page, len(codes))
+    return codes
+
+
+def camera_scan(page, code):
+    """What static/js/camera.js does with a code it read: an event on the [data-scan] field."""
+    page.evaluate("""code => document.querySelector("[data-scan]").dispatchEvent(
+        new CustomEvent("warehouse:scan", {detail: {code, source: "camera"}}))""", code)
+
+
+def wait_for(page, condition, seconds=30):
+    """Let the browser run until condition() (Python side) holds."""
+    for _ in range(seconds * 10):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not met in time")
+
+
+# ---------------------------------------------------------------- the server goes away
+def test_scans_survive_the_server_dying_mid_sync_and_apply_once_after(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch)
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    device.set_offline(True)
+    uuids = pick_offline(page, plan)
+    count = len(uuids)
+
+    posts = []
+
+    def die_after_applying(route):
+        posts.append(route.request.post_data_json)
+        if len(posts) == 1:
+            route.fetch()    # the server applies the batch...
+            server.stop()    # ...and dies before its answer gets back
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+    device.route("**/api/v1/scans", die_after_applying)
+    device.set_offline(False)
+    wait_for(page, lambda: len(posts) >= 2)  # retried while the server is down
+    expect(waiting(page)).to_have_text(f"{count} waiting")
+    assert len(server_state(server, list_id)["scans"]) == count  # applied, unanswered
+
+    page.reload()  # the server is down: the shell comes from the worker's cache
+    expect(page.locator("[data-list-done]")).to_be_visible()
+    expect(waiting(page)).to_have_text(f"{count} waiting")
+
+    server.start()
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    assert_applied_once(server_state(server, list_id), uuids)
+    assert {scan["id"] for scan in posts[0]["scans"]} == set(uuids)
+    assert posts[-1]["device_id"] is None  # no device token: the session sent them
+
+
+def test_a_sync_answered_500_is_retried_and_applied_once(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 2),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+
+    answers, sent = [], []
+
+    def fail_once(route):
+        sent.extend(scan["id"] for scan in route.request.post_data_json["scans"])
+        if not answers:
+            answers.append(500)
+            route.fulfill(status=500, json={"error": "boom", "status": 500})
+        else:
+            response = route.fetch()
+            answers.append(response.status)
+            route.fulfill(response=response)
+    device.route("**/api/v1/scans", fail_once)
+    codes = online_walk(page, plan)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    assert answers[0] == 500 and set(answers[1:]) == {200}
+    uuids = sorted(set(sent))
+    assert len(uuids) == len(codes)
+    assert_applied_once(server_state(server, list_id), uuids)
+    assert page.js_errors == []
+
+
+# ---------------------------------------------------------------- two tabs
+def test_two_tabs_on_one_list_apply_each_scan_once(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch)
+    plan = walk_plan(server, list_id)
+    first = first_page(device)
+    sign_in(first)
+    start_list(first, list_id)
+    take_offline(first)
+    second = track_errors(device.new_page())
+    second.goto(f"/picking/lists/{list_id}")
+    expect(second.locator("#pick-task[data-offline='1']")).to_be_attached()
+
+    codes = codes_for(plan)
+    for number, code in enumerate(codes, start=1):
+        page = (first, second)[number % 2]
+        page.bring_to_front()
+        scan(page, code)
+        wait_until_recorded(page, number)
+    for page in (first, second):  # each tab shows the list as both tabs left it
+        expect(page.locator("[data-list-done]")).to_be_visible()
+        expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    state = server_state(server, list_id)
+    assert len(state["scans"]) == len(codes)
+    assert_applied_once(state, [s[0] for s in state["scans"]])
+    assert first.js_errors == [] and second.js_errors == []
+
+
+# ---------------------------------------------------------------- the session expires
+def register_device(server):
+    """A registered device; returns (id, token)."""
+    from webapp.accounts.services import register_device as register
+    with live_db(server) as session:
+        device, token = register(f"HH-{uuid.uuid4().hex[:6]}")
+        session.commit()
+        return device.id, token
+
+
+def test_a_device_token_sends_the_scans_after_the_session_expired(device, server, monkeypatch):
+    device_id, token = register_device(server)
+    list_id = fresh_pick_list(server, monkeypatch)
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    page.goto(f"/device#token={token}")  # what the admin's "Set up this browser" link opens
+    expect(page.locator("#device-state")).to_contain_text(f"(device {device_id})")
+    assert "token" not in page.url  # the token does not stay in the address or history
+    start_list(page, list_id)
+    take_offline(page)
+    device.set_offline(True)
+    uuids = pick_offline(page, plan)
+
+    device.clear_cookies()  # the session is gone while the picker is in the aisle
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    state = server_state(server, list_id)
+    assert_applied_once(state, uuids)
+    assert {s[2] for s in state["scans"]} == {device_id}
+    assert page.js_errors == []
+
+
+def test_without_a_token_scans_wait_for_a_new_sign_in(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    device.set_offline(True)
+    uuids = pick_offline(page, plan)
+    device.clear_cookies()
+    device.set_offline(False)
+    expect(page.locator("#sync-alert")).to_contain_text("Sign in again")
+    expect(waiting(page)).to_have_text(f"{len(uuids)} waiting")
+    assert server_state(server, list_id)["scans"] == []
+
+    sign_in(page)  # a new session: the waiting scans go with it
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    expect(page.locator("#sync-alert")).to_be_hidden()
+    assert_applied_once(server_state(server, list_id), uuids)
+
+
+def test_a_device_token_the_server_does_not_know_keeps_the_scans(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    page.goto("/device")
+    page.locator("#device-token").fill("not-a-real-token")
+    page.locator("#device-form button").click()
+    expect(page.locator("#device-state")).to_have_text("Device not recognised — ask a supervisor.")
+    start_list(page, list_id)
+    take_offline(page)
+    codes = online_walk(page, plan)
+    expect(page.locator("#sync-alert")).to_have_text("Device not recognised — ask a supervisor.")
+    expect(waiting(page)).to_have_text(f"{len(codes)} waiting")
+    assert server_state(server, list_id)["scans"] == []
+
+
+# ---------------------------------------------------------------- installable
+def test_the_scanning_screen_is_installable(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    cdp = device.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and manifest["url"].endswith("/static/manifest.webmanifest")
+    for icon in ("icon-192.png", "icon-512.png", "icon-maskable-512.png"):
+        response = page.request.get(f"/static/icons/{icon}")
+        assert response.ok and response.body()[:8] == b"\x89PNG\r\n\x1a\n"
+    worker = page.request.get("/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/"
+    assert worker.headers["cache-control"] == "no-cache"
+
+
+# ---------------------------------------------------------------- a new version
+@pytest.fixture
+def new_version(server):
+    """set(v): restart the server as app version v; the old version comes back after."""
+    def deploy(version):
+        server.stop()
+        server.env["ASSET_VERSION"] = version
+        server.start()
+    yield deploy
+    if server.env.pop("ASSET_VERSION", None):
+        server.stop()
+        server.start()
+
+
+def worker_state(page):
+    """{waiting, controller} of the page's service worker registration."""
+    return page.evaluate("""navigator.serviceWorker.getRegistration().then(reg => ({
+        waiting: !!reg.waiting, controller: !!navigator.serviceWorker.controller}))""")
+
+
+def test_a_new_version_waits_until_the_outbox_is_empty(device, server, monkeypatch, new_version):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    device.route("**/api/v1/scans", lambda route: route.fulfill(status=503, json={"error": "busy"}))
+    codes = online_walk(page, plan)
+    expect(waiting(page)).to_have_text(f"{len(codes)} waiting")
+
+    new_version("e2e-next")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(reg => reg.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_be_visible(timeout=20_000)
+    expect(banner).to_contain_text("A new version is ready.")
+    assert worker_state(page) == {"waiting": True, "controller": True}  # installed, not in charge
+
+    page.locator("#update-reload").click()  # scans wait: the new version must not take over
+    expect(banner).to_contain_text(f"Sending {len(codes)} waiting scans first")
+    page.wait_for_timeout(1500)
+    assert worker_state(page)["waiting"] is True
+
+    with page.expect_event("load", timeout=SYNC_TIMEOUT):  # drained, switched, reloaded
+        device.unroute("**/api/v1/scans")
+    expect(waiting(page)).to_have_text("0 waiting")
+    assert worker_state(page) == {"waiting": False, "controller": True}
+    assert page.evaluate("caches.keys()") == ["warehouse-e2e-next"]
+    state = server_state(server, list_id)
+    assert_applied_once(state, [s[0] for s in state["scans"]])
+
+
+# ---------------------------------------------------------------- around the walk
+def test_offline_any_page_opens_the_shell_with_the_lists_on_the_device(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    device.set_offline(True)
+    page.goto("/")  # home needs the server: the worker answers with the shell instead
+    link = page.locator(f"#offline-lists a[href$='?list={list_id}']")
+    expect(link).to_have_text(f"List #{list_id}: 0 of 1 tasks done")
+    link.click()
+    expect(page.locator("#pick-task .loc")).to_have_text(plan[0][1])
+    camera_scan(page, plan[0][1])
+    verdict = page.locator("#pick-task [data-feedback]")
+    expect(verdict).to_have_text(f"Location {plan[0][1]} confirmed.")
+    expect(waiting(page)).to_have_text("1 waiting")
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    assert page.js_errors == []
+
+
+def test_a_short_pick_on_the_offline_screen_goes_to_the_server(device, server, monkeypatch):
+    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((2, 1),))
+    plan = walk_plan(server, list_id)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    camera_scan(page, plan[0][1])  # the camera's codes reach the device's judge too
+    expect(page.locator("#pick-task .loc.confirmed")).to_have_text(plan[0][1])
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    page.locator("details.short summary").click()
+    page.locator("details.short button[data-reason='damaged']").click()
+    expect(page.locator("#pick-task [data-feedback]")).to_have_text("Short pick recorded.")
+    expect(page.locator("#pick-task .loc")).to_have_text(plan[1][1])  # the server's view, reloaded
+    state = server_state(server, list_id)
+    assert state["tasks"][plan[0][0]][0] == "short"
+    on_device = page.evaluate(f"Outbox.getList({list_id}).then(l => l.tasks)")
+    assert next(t["status"] for t in on_device if t["task_id"] == plan[0][0]) == "short"

@@ -1,0 +1,143 @@
+"""The device judges offline scans like the server: static/js/pick-rules.js (run by
+node) and picking.services.scan() get the same scans and must give the same answers."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from outbound_support import barcode_of, order_payload, stocked_skus
+from webapp.catalog.models import Location
+from webapp.extensions import db
+from webapp.orders.intake import intake
+from webapp.picking import services as picking
+from webapp.picking.models import PickList, Wave
+from webapp.picking.waves import run_wave
+from webapp.sync.offline import pick_list_payload
+
+RUNNER = Path(__file__).resolve().parents[1] / "js" / "pick_rules_run.js"
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.fixture
+def started(sqlite_warehouse, user_id):
+    """(list_id, picker_id): a list of three orders with shared products, started."""
+    skus = stocked_skus(4)
+    for n, lines in enumerate([[(skus[0], 2), (skus[1], 1)], [(skus[1], 3)],
+                               [(skus[2], 1), (skus[3], 2)]]):
+        assert intake(order_payload(3000 + n, lines)).outcome == "created"
+    db.session.commit()
+    wave = Wave(params_json=json.dumps({"max_orders": 3, "max_lines": 20}))
+    db.session.add(wave)
+    db.session.commit()
+    run_wave(wave)
+    db.session.commit()
+    list_id = db.session.scalars(select(PickList.id).order_by(PickList.id)).first()
+    picker = user_id("picker")
+    picking.start_list(list_id, picker)
+    db.session.commit()
+    return list_id, picker
+
+
+def run_node(payload, scans, tmp_path):
+    """The device's verdicts and its list afterwards."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: static/js/pick-rules.js cannot be exercised")
+    source = tmp_path / "input.json"
+    source.write_text(json.dumps({"list": payload, "scans": scans}))
+    done = subprocess.run([node, str(RUNNER), str(source)], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def script(pick_list):
+    """Scans that try every rule, then walk the whole list the right way."""
+    tasks = sorted(pick_list.tasks, key=lambda t: t.sequence)
+    first, other = tasks[0], next(t for t in tasks if t.product_id != tasks[0].product_id)
+    stray = db.session.scalar(select(Location.code).where(
+        Location.type == "storage", Location.code.not_in([t.location.code for t in tasks]))
+        .order_by(Location.id))
+    ean = barcode_of(first.product_id)
+    scans = [
+        ("   ", 1), ("NOT-A-CODE-42", 1), (stray, 1), (barcode_of(other.product_id), 1),
+        (ean, first.quantity + 5), (ean, 0), (f"]E0{ean}", 1), (f"0{ean}", 1),  # GTIN-14 form
+        (first.product.sku, 1), (first.location.code, 1), (first.location.code, 1),
+    ]
+    for n, task in enumerate(tasks):
+        code = barcode_of(task.product_id)
+        if n == 1:  # units first, all at once with the quantity box, then the location
+            scans += [(code, task.quantity), (task.location.code, 1)]
+        else:
+            scans += [(task.location.code, 1)] + [(code.translate(FULL_WIDTH), 1)] * task.quantity
+    return [{"code": code, "quantity": quantity} for code, quantity in scans]
+
+
+def server_verdicts(list_id, picker, scans):
+    """What the server answers to the same scans, one by one, committed like the view."""
+    answers = []
+    for scan in scans:
+        try:
+            outcome = picking.scan(list_id, picker, scan["code"], scan["quantity"])
+        except picking.PickingError as error:
+            db.session.rollback()
+            answers.append({"ok": False, "message": str(error)})
+            continue
+        db.session.commit()
+        answers.append({"ok": outcome.ok, "message": str(outcome.message)})
+    return answers
+
+
+def test_the_device_judges_every_scan_like_the_server(started, tmp_path):
+    list_id, picker = started
+    pick_list = db.session.get(PickList, list_id)
+    payload = json.loads(json.dumps(pick_list_payload(pick_list)))  # as the device gets it
+    scans = script(pick_list)
+    device = run_node(payload, scans, tmp_path)
+    server = server_verdicts(list_id, picker, scans)
+
+    mine = [{"ok": v["ok"], "message": v["message"]} for v in device["verdicts"]]
+    assert mine == server
+    assert {v["ok"] for v in mine} == {True, False}
+    messages = " | ".join(v["message"] for v in mine)
+    for expected in ("Empty scan.", "Unknown barcode", "Wrong location", "Wrong item",
+                     "Too many", "Quantity must be", "confirmed."):
+        assert expected in messages
+
+    db.session.expire_all()
+    pick_list = db.session.get(PickList, list_id)
+    assert pick_list.status == device["list"]["status"] == "done"
+    on_server = {t.id: (t.status, t.picked_qty, t.location_confirmed) for t in pick_list.tasks}
+    on_device = {t["task_id"]: (t["status"], t["picked_qty"], t["location_confirmed"])
+                 for t in device["list"]["tasks"]}
+    assert on_device == on_server
+
+
+def test_each_verdict_names_the_task_the_server_would_apply_it_to(started, tmp_path):
+    list_id, picker = started
+    pick_list = db.session.get(PickList, list_id)
+    payload = json.loads(json.dumps(pick_list_payload(pick_list)))
+    scans = script(pick_list)
+    device = run_node(payload, scans, tmp_path)
+    for scan, verdict in zip(scans, device["verdicts"]):
+        current = picking.current_task(db.session.get(PickList, list_id))
+        assert verdict["task_id"] == current.id
+        picking.scan(list_id, picker, scan["code"], scan["quantity"])
+        db.session.commit()
+        db.session.expire_all()
+
+
+def test_after_the_last_task_both_refuse(started, tmp_path):
+    list_id, picker = started
+    pick_list = db.session.get(PickList, list_id)
+    payload = json.loads(json.dumps(pick_list_payload(pick_list)))
+    scans = script(pick_list) + [{"code": "ANYTHING", "quantity": 1}]
+    device = run_node(payload, scans, tmp_path)
+    server = server_verdicts(list_id, picker, scans)
+    # The server closes the list ("not in progress"); the device says it is finished.
+    last_task = device["list"]["tasks"][-1]["task_id"]
+    assert device["verdicts"][-1] == {"ok": False, "message": "The list is finished.",
+                                      "finished": True, "task_id": last_task}
+    assert server[-1]["ok"] is False

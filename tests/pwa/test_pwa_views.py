@@ -1,0 +1,102 @@
+"""The service worker route, the offline shell, the device page and the app's files."""
+import json
+import re
+from pathlib import Path
+
+from webapp.accounts.services import register_device, revoke_device
+from webapp.extensions import db
+from webapp.pwa import icons
+
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+def worker_config(body):
+    """The CONFIG object the route wrote into sw.js."""
+    line = re.search(r"^const CONFIG = (.*);$", body, re.MULTILINE).group(1)
+    return json.loads(line)
+
+
+def test_service_worker_is_served_at_the_root_with_its_config(client, app):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    config = worker_config(response.get_data(as_text=True))
+    assert config["version"] == app.config["ASSET_VERSION"] != "dev"
+    assert config["shell"] == "/offline/picking" and config["scans"] == "/api/v1/scans"
+    for url in ("/static/css/app.css", "/static/vendor/htmx/htmx.min.js", "/static/js/app.js",
+                "/static/js/outbox.js", "/static/js/offline-pick.js", "/static/icons/icon-192.png",
+                "/static/manifest.webmanifest", "/offline/picking"):
+        assert url in config["precache"]
+    for url in config["precache"]:  # every file the worker stores exists
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_worker_never_takes_over_by_itself():
+    source = (STATIC / "sw.js").read_text()
+    code = "\n".join(line.split("//")[0] for line in source.splitlines())
+    assert code.count("skipWaiting()") == 1  # only in answer to the page's SKIP_WAITING
+    assert 'event.data.type === "SKIP_WAITING"' in code
+
+
+def test_offline_shell_is_public_and_has_the_scan_field(client):
+    response = client.get("/offline/picking?list=3")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="scan"' in html and "data-offline-scan" in html and 'id="pick-strings"' in html
+    assert 'rel="manifest"' in html
+
+
+def test_every_page_shows_the_waiting_count_and_links_the_manifest(login_as):
+    html = login_as("picker").get("/").get_data(as_text=True)
+    assert 'id="sync-status"' in html and 'id="sync-waiting"' in html
+    assert '<link rel="manifest" href="/static/manifest.webmanifest">' in html
+
+
+def test_device_page_needs_a_sign_in(client, login_as):
+    assert client.get("/device").status_code == 302
+    assert login_as("picker").get("/device").status_code == 200
+
+
+def test_device_state_answers_for_a_token(client):
+    device, token = register_device("HH-01")
+    db.session.commit()
+    answer = client.get("/device/state", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.get_json()["device"]["name"] == "HH-01"
+    revoke_device(device.id)
+    db.session.commit()
+    revoked = client.get("/device/state", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401
+    assert client.get("/device/state", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_device_state_with_only_a_session_is_no_device(login_as):
+    assert login_as("packer").get("/device/state").get_json() == {"device": None}
+
+
+def test_admin_gets_a_setup_link_with_the_token_in_the_fragment(login_as):
+    html = login_as("admin").post("/admin/devices", data={"name": "HH-09"}).get_data(as_text=True)
+    token = re.search(r'<code class="big">([^<]+)</code>', html).group(1)
+    assert f'href="/device#token={token}"' in html
+
+
+def test_manifest_names_the_app_and_its_icons():
+    manifest = json.loads((STATIC / "manifest.webmanifest").read_text())
+    assert manifest["start_url"] == manifest["scope"] == "/"
+    assert manifest["display"] == "standalone" and manifest["theme_color"] == "#0b3d91"
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        assert (STATIC / icon["src"].removeprefix("/static/")).exists()
+
+
+def test_icon_files_are_what_the_generator_draws(tmp_path):
+    for path in icons.write_all(tmp_path):
+        assert path.read_bytes() == (STATIC / "icons" / path.name).read_bytes(), path.name
+
+
+def test_png_writer_makes_a_valid_png():
+    data = icons.png(1, 1, [b"\x0b\x3d\x91\xff"])
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
