@@ -4,12 +4,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from outbound_support import (barcode_bars, barcode_of, decode_code128, level, pick_whole_list,
-                              stocked_skus, svg_documents)
+from outbound_support import (barcode_bars, barcode_of, decode_code128, level, order_payload,
+                              pick_whole_list, stocked_skus, svg_documents)
 from webapp.catalog.labels import code128_svg
 from webapp.catalog.models import Location, Product
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
+from webapp.orders.intake import intake
 from webapp.orders.models import Order
 from webapp.packing import services as packing
 from webapp.packing.carriers import s10_valid
@@ -71,8 +72,24 @@ def test_find_order_refuses_an_order_that_is_not_picked(warehouse, make_planned)
     order = db.session.get(Order, order_id)
     with pytest.raises(packing.PackingError, match="not ready for packing"):
         packing.find_order(packing.order_barcode(order))
-    with pytest.raises(packing.PackingError, match="allocated"):
+    with pytest.raises(packing.PackingError, match="(?i)allocated"):
         packing.find_order(order.number)
+
+
+def test_find_order_by_number_when_channel_and_number_hold_dashes(warehouse):
+    (sku,) = stocked_skus(1)
+    for channel, number in (("shop-cn", "2024-17"), ("shop", "cn-2024-17")):
+        result = intake(order_payload(number, [(sku, 1)], channel=channel))
+        assert result.outcome == "created", result.problems
+        db.session.commit()
+        order = db.session.get(Order, result.order_id)
+        order.status = "picked"  # as if walked: only the lookup is under test
+        db.session.commit()
+        assert packing.find_order(f"{channel}-{number}").id == order.id
+        order.status = "new"
+        db.session.commit()
+    with pytest.raises(packing.PackingError, match="No order found"):
+        packing.find_order("shop-cn-2024-18")
 
 
 # ---------------------------------------------------------------- verification (复核)

@@ -1,8 +1,9 @@
 """Packing: find the order, verify every unit (复核), pack into parcels, book."""
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..catalog.barcodes import clean, lookup_keys
 from ..catalog.models import Barcode, Location, Product
@@ -12,6 +13,7 @@ from ..orders.models import Order
 from ..orders.states import transition
 from ..picking.models import PickTask
 from ..picking.services import staging_location_id
+from ..templating import ORDER_STATE_LABELS
 from ..timeutil import utcnow
 from . import carriers
 from .models import Parcel, Shipment
@@ -19,6 +21,8 @@ from .models import Parcel, Shipment
 MAX_PARCELS = 20
 MAX_WEIGHT_G = 70_000
 MAX_SIDE_MM = 3_000
+# What is printed on a cart slot: pick list 12, slot 3 -> PL12-3.
+CART_SLOT = re.compile(r"PL(\d+)-(\d+)")
 
 
 class PackingError(ValueError):
@@ -47,23 +51,32 @@ def find_order(raw_code):
     order = None
     if code.startswith("ORD") and code[3:].isdigit():
         order = db.session.get(Order, int(code[3:]))
-    elif code.startswith("PL") and "-" in code:
-        list_part, _sep, slot = code[2:].partition("-")
-        if list_part.isdigit() and slot.isdigit():
-            order_id = db.session.scalar(select(PickTask.order_id).where(
-                PickTask.pick_list_id == int(list_part), PickTask.cart_slot == int(slot),
-                PickTask.kind == "pick").limit(1))
-            order = db.session.get(Order, order_id) if order_id else None
-    else:
-        channel, _sep, number = clean(raw_code).partition("-")
-        order = db.session.scalar(select(Order).where(Order.channel == channel,
-                                                      Order.channel_order_no == number))
+    elif (slot_code := CART_SLOT.fullmatch(code)) is not None:
+        order_id = db.session.scalar(select(PickTask.order_id).where(
+            PickTask.pick_list_id == int(slot_code[1]), PickTask.cart_slot == int(slot_code[2]),
+            PickTask.kind == "pick").limit(1))
+        order = db.session.get(Order, order_id) if order_id else None
+    if order is None:
+        order = _by_channel_number(clean(raw_code))
     if order is None:
         raise PackingError(_("No order found for %(code)s.", code=code))
     if order.status != "picked":
         raise PackingError(_("Order %(number)s is %(state)s, not ready for packing.",
-                             number=order.number, state=order.status))
+                             number=order.number,
+                             state=ORDER_STATE_LABELS.get(order.status, order.status)))
     return order
+
+
+def _by_channel_number(code):
+    """The order 'channel-number' names. Channels and numbers may themselves hold '-'
+    (shop-cn-2024-17), so every split at a dash is tried; there are only a few. Should
+    two orders match, the one waiting for packing is the one the packer holds."""
+    pairs = [and_(Order.channel == code[:at], Order.channel_order_no == code[at + 1:])
+             for at, char in enumerate(code) if char == "-"]
+    if not pairs:
+        return None
+    return db.session.scalar(select(Order).where(or_(*pairs))
+                             .order_by((Order.status == "picked").desc(), Order.id).limit(1))
 
 
 def expected_vs_scanned(order):
