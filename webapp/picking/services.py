@@ -6,8 +6,10 @@ stock twice.
 """
 from dataclasses import dataclass
 
+from flask import g
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..catalog.barcodes import clean, lookup_keys
 from ..catalog.models import Barcode, Location, Product
@@ -69,15 +71,23 @@ def _orders_of(pick_list):
     return db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all()
 
 
+# Tasks are read one at a time by query, never through pick_list.tasks: a scan must
+# not load a whole list (dozens of rows) to find the one task it is about. That
+# load was the largest cost of a scan, and a scan is the hottest request we serve.
 def current_task(pick_list):
     """The next pending task in route order, or None when the list is finished."""
-    return next((t for t in pick_list.tasks if t.status == "pending"), None)
+    return db.session.scalar(select(PickTask).where(
+        PickTask.pick_list_id == pick_list.id, PickTask.status == "pending")
+        .options(joinedload(PickTask.location))
+        .order_by(PickTask.sequence, PickTask.id).limit(1))
 
 
 def progress(pick_list):
     """(tasks finished, tasks in all) for the progress bar."""
-    tasks = [t for t in pick_list.tasks if t.status != "cancelled"]
-    return sum(t.status != "pending" for t in tasks), len(tasks)
+    done, total = db.session.execute(select(
+        func.count().filter(PickTask.status != "pending"), func.count())
+        .where(PickTask.pick_list_id == pick_list.id, PickTask.status != "cancelled")).one()
+    return done, total
 
 
 def owned_list(list_id, user_id):
@@ -114,8 +124,8 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
 
 def _pending_task(pick_list, task_id):
     """The named task of the list, or TaskGone when it is no longer pending."""
-    task = next((t for t in pick_list.tasks if t.id == task_id), None)
-    if task is None:
+    task = db.session.get(PickTask, task_id)
+    if task is None or task.pick_list_id != pick_list.id:
         raise PickingError(_("No such task on this pick list."))
     if task.status != "pending":
         raise TaskGone(_("The task is already %(state)s.", state=task.status))
@@ -160,15 +170,22 @@ def _maybe_complete(pick_list, task, user_id, device_id, message):
     if task.location_confirmed and task.picked_qty == task.quantity:
         _move_picked(task, task.picked_qty, user_id, device_id)
         task.status, task.done_at = "done", utcnow()
-        finished = _after_task(pick_list, user_id)
-        return ScanOutcome(True, message, current_task(pick_list), finished)
+        upcoming = current_task(pick_list)
+        finished = upcoming is None and _close_list(pick_list, user_id)
+        return ScanOutcome(True, message, upcoming, finished)
     return ScanOutcome(True, message, task)
 
 
 def staging_location_id():
-    """Where picked goods go: the first packing location (the packing area)."""
+    """Where picked goods go: the first packing location (the packing area).
+
+    Looked up once per request or job (a batch of scans asks for it per task).
+    """
+    if "staging_location_id" in g:
+        return g.staging_location_id
     location_id = db.session.scalar(select(Location.id).where(Location.type == "packing")
                                     .order_by(Location.id))
+    g.staging_location_id = location_id
     if location_id is None:
         raise PickingError(_("No packing location exists; an admin must add one."))
     return location_id
@@ -241,8 +258,11 @@ def settle_list(pick_list, user_id):
 
 def _after_task(pick_list, user_id):
     """Close the list and move its orders on when no task is pending; True if closed."""
-    if current_task(pick_list) is not None:
-        return False
+    return current_task(pick_list) is None and _close_list(pick_list, user_id)
+
+
+def _close_list(pick_list, user_id):
+    """Mark the list done and move each of its orders on to picked (or short)."""
     pick_list.status, pick_list.finished_at = "done", utcnow()
     for order in _orders_of(pick_list):
         tasks = [t for t in pick_list.tasks if t.order_id == order.id and t.kind == "pick"]

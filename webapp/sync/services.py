@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..orders.models import Order
 from ..packing import services as packing
 from ..picking import services as picking
-from ..picking.models import PickList
+from ..picking.models import PickList, PickTask
 from ..timeutil import utcnow
 from .models import SCAN_ACTIONS, ScanRecord
 
@@ -38,15 +39,14 @@ class Rejected(Exception):
 def receive(batch, device, session_user=None):
     """Store (and, for small batches, apply) a batch; return one result per scan."""
     scans = batch["scans"]
+    if device is not None:  # before the first query: one UPDATE with last_seen_at
+        device.pending_scans = _int(batch.get("pending"), 0)
     existing = _existing_uuids(scans)
     deferred = len(scans) > INLINE_LIMIT or _has_backlog(device)
     batch_id = str(uuid.uuid4())
     results = []
     for raw in scans:
         results.append(_receive_one(raw, device, session_user, existing, deferred, batch_id))
-    if device is not None:
-        device.last_seen_at = utcnow()
-        device.pending_scans = _int(batch.get("pending"), 0)
     return results, (batch_id if deferred else None)
 
 
@@ -77,8 +77,8 @@ def apply(record):
     """Apply a stored scan once; record applied, conflict or rejected on it."""
     try:
         with db.session.begin_nested():
-            _effect(record)
-        record.status, record.reason = "applied", record.reason or ""
+            message = _effect(record)
+        record.status, record.reason = "applied", message
     except Conflict as error:
         record.status, record.reason = "conflict", str(error)
     except Rejected as error:
@@ -87,12 +87,10 @@ def apply(record):
 
 
 def _effect(record):
-    """Run the scan through the same rules as an online scan."""
-    device_id = record.device_id
+    """Run the scan through the same rules as an online scan; return what it did."""
     if record.action == "pick":
-        _pick(record, device_id)
-    else:
-        _verify(record)
+        return _pick(record, record.device_id)
+    return _verify(record)
 
 
 def _pick(record, device_id):
@@ -104,8 +102,11 @@ def _pick(record, device_id):
         raise Conflict("the pick list was reassigned to someone else")
     if pick_list.status != "in_progress":
         raise Conflict(f"the pick list is {pick_list.status}")
-    task = next((t for t in pick_list.tasks if t.id == record.task_id), None)
-    if task is not None and task.order.status == "cancelled":
+    # The task with its location and order in one query; picking.scan finds it again
+    # in the session instead of asking the database.
+    task = db.session.get(PickTask, record.task_id,
+                          options=[joinedload(PickTask.location), joinedload(PickTask.order)])
+    if task is not None and task.pick_list_id == pick_list.id and task.order.status == "cancelled":
         raise Conflict(f"order {task.order.number} was cancelled")
     try:
         outcome = picking.scan(pick_list.id, record.user_id, record.code, record.quantity,
@@ -118,7 +119,7 @@ def _pick(record, device_id):
         raise Rejected(str(error)) from error
     if not outcome.ok:
         raise Rejected(outcome.message)
-    record.reason = outcome.message
+    return outcome.message
 
 
 def _verify(record):
@@ -131,7 +132,7 @@ def _verify(record):
     outcome = packing.verify_scan(order.id, record.code)
     if not outcome.ok:
         raise Rejected(outcome.message)
-    record.reason = outcome.message
+    return outcome.message
 
 
 def _record(raw, device, session_user):
@@ -172,7 +173,8 @@ def _user_problem(record, session_user):
     """The scanning person must exist, be active, hold the role, and be who signed in."""
     if session_user is not None and record.user_id != session_user.id:
         return "user_id is not the signed-in person"
-    user = db.session.get(User, record.user_id) if record.user_id else None
+    user = (db.session.get(User, record.user_id, options=[joinedload(User.role_rows)])
+            if record.user_id else None)
     if user is None or not user.active:
         return "unknown or inactive user"
     if not user.roles & ACTION_ROLES[record.action]:
