@@ -57,6 +57,18 @@ def postgres_database():
         admin.close()
 
 
+def parse_args(doc, argv, quick_help):
+    """The options every HTTP benchmark takes: --quick, --db (repeatable), gunicorn size."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--db", action="append", choices=("sqlite", "postgres"),
+                        help="database(s) to run on (default: both)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    return parser.parse_args(argv)
+
+
 def databases(names):
     """(label, context manager factory) for each requested backend."""
     known = {"sqlite": ("SQLite", sqlite_database), "postgres": ("PostgreSQL", postgres_database)}

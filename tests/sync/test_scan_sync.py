@@ -193,3 +193,31 @@ def test_large_batch_is_stored_then_applied_in_order_by_a_real_worker(walk, devi
     assert apply_stored() == {}  # a second run finds nothing left to do
     assert count(StockMovement, StockMovement.reason == "pick") == 1
     assert ledger_mismatches() == []
+
+
+def test_large_batch_answers_every_scan_and_its_replay_is_all_duplicates(walk, device, scans):
+    from webapp.sync.services import INLINE_LIMIT
+    client = walk["app"].test_client()
+    task = first_task(walk)
+    already = scans.make(task, task.location.code)
+    assert post(client, device, [already])[1][0]["status"] == "applied"
+    batch = [scans.make(task, task.location.code) for _ in range(INLINE_LIMIT)]
+    bad = [{**scans.make(task, "X"), "id": "not-a-uuid"},
+           {**scans.make(task, "X"), "action": "teleport"},  # a uuid: stored as rejected
+           "not even an object",
+           {**scans.make(task, "X"), "id": ["not", "hashable"]}]
+    sent = [already] + batch + [batch[0]] + bad
+    status, results = post(client, device, sent)
+    assert status == 200 and len(results) == len(sent)
+    assert [r["status"] for r in results] == (
+        ["duplicate"] + ["stored"] * len(batch) + ["duplicate"] + ["rejected"] * len(bad))
+    assert "unknown action" in results[-3]["reason"]
+    assert count(ScanRecord, ScanRecord.status == "stored") == len(batch)
+    assert count(ScanRecord, ScanRecord.status == "rejected") == 1
+    assert count(ScanRecord) == 1 + len(batch) + 1
+
+    status, replay = post(client, device, sent)
+    assert status == 200
+    assert [r["status"] for r in replay] == (
+        ["duplicate"] * (len(batch) + 2) + ["rejected", "duplicate", "rejected", "rejected"])
+    assert count(ScanRecord) == 1 + len(batch) + 1

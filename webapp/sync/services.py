@@ -9,7 +9,9 @@ stored as a `conflict` for a supervisor, never dropped, never applied.
 import uuid
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
@@ -42,23 +44,20 @@ def receive(batch, device, session_user=None):
     if device is not None:  # before the first query: one UPDATE with last_seen_at
         device.pending_scans = _int(batch.get("pending"), 0)
     existing = _existing_uuids(scans)
-    deferred = len(scans) > INLINE_LIMIT or _has_backlog(device)
-    batch_id = str(uuid.uuid4())
-    results = []
-    for raw in scans:
-        results.append(_receive_one(raw, device, session_user, existing, deferred, batch_id))
-    return results, (batch_id if deferred else None)
+    if len(scans) > INLINE_LIMIT or _has_backlog(device):
+        batch_id = str(uuid.uuid4())
+        return _store_all(scans, device, session_user, existing, batch_id), batch_id
+    return [_receive_one(raw, device, session_user, existing) for raw in scans], None
 
 
-def _receive_one(raw, device, session_user, existing, deferred, batch_id):
-    """Store one scan; apply it now unless the batch is deferred."""
+def _receive_one(raw, device, session_user, existing):
+    """Store one scan and apply it, in a savepoint of its own."""
     scan_id = raw.get("id") if isinstance(raw, dict) else None
     if not _is_uuid(scan_id):
-        return {"id": scan_id, "status": "rejected", "reason": "id must be a UUID"}
+        return _bad_id(scan_id)
     if scan_id in existing:
-        return {"id": scan_id, "status": "duplicate", "reason": "already received"}
+        return _duplicate(scan_id)
     record, problem = _record(raw, device, session_user)
-    record.batch_id = batch_id if deferred else None
     if problem:
         record.status, record.reason = "rejected", problem
     try:
@@ -66,11 +65,67 @@ def _receive_one(raw, device, session_user, existing, deferred, batch_id):
             db.session.add(record)
             db.session.flush()
     except IntegrityError:  # the same uuid arrived meanwhile (another tab)
-        return {"id": scan_id, "status": "duplicate", "reason": "already received"}
+        return _duplicate(scan_id)
     existing.add(scan_id)
-    if not problem and not deferred:
+    if not problem:
         apply(record)
     return {"id": scan_id, "status": record.status, "reason": record.reason}
+
+
+# The columns a stored scan is written with; the rest keep their defaults.
+_STORED_COLUMNS = ("scan_uuid", "device_id", "seq", "device_time", "user_id", "action", "code",
+                   "quantity", "pick_list_id", "task_id", "order_id", "status", "reason",
+                   "batch_id")
+
+
+def _store_all(scans, device, session_user, existing, batch_id):
+    """Store a large batch for the job to apply: checked one by one, written in one go.
+
+    A multi-row INSERT ... ON CONFLICT DO NOTHING instead of a savepoint and a
+    flush per scan: this is what a device back from a long offline spell waits
+    on, and the job, not the device, pays for applying. A uuid taken meanwhile
+    (another tab, a retry racing this one) is simply not inserted: a duplicate.
+    """
+    results, rows = [], []
+    for raw in scans:
+        scan_id = raw.get("id") if isinstance(raw, dict) else None
+        if not _is_uuid(scan_id):
+            results.append(_bad_id(scan_id))
+            continue
+        if scan_id in existing:  # stored before, or earlier in this very batch
+            results.append(_duplicate(scan_id))
+            continue
+        existing.add(scan_id)
+        record, problem = _record(raw, device, session_user)
+        record.batch_id = batch_id
+        record.status, record.reason = ("rejected", problem) if problem else ("stored", "")
+        rows.append({column: getattr(record, column) for column in _STORED_COLUMNS})
+        results.append({"id": scan_id, "status": record.status, "reason": record.reason})
+    inserted = _insert_new(rows)
+    written = {row["scan_uuid"] for row in rows}
+    return [_duplicate(r["id"]) if _is_uuid(r["id"]) and r["id"] in written
+            and r["id"] not in inserted else r for r in results]
+
+
+def _insert_new(rows):
+    """INSERT the rows, skipping uuids already stored; return the uuids inserted."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(ScanRecord.__table__).on_conflict_do_nothing(index_elements=["scan_uuid"])
+                 .returning(ScanRecord.__table__.c.scan_uuid))
+    return set(db.session.execute(statement, rows).scalars())
+
+
+def _bad_id(scan_id):
+    """The answer for a scan without a proper uuid (it cannot be stored: no key)."""
+    return {"id": scan_id, "status": "rejected", "reason": "id must be a UUID"}
+
+
+def _duplicate(scan_id):
+    """The answer for a scan the server already holds."""
+    return {"id": scan_id, "status": "duplicate", "reason": "already received"}
 
 
 def apply(record):
@@ -173,13 +228,21 @@ def _user_problem(record, session_user):
     """The scanning person must exist, be active, hold the role, and be who signed in."""
     if session_user is not None and record.user_id != session_user.id:
         return "user_id is not the signed-in person"
-    user = (db.session.get(User, record.user_id, options=[joinedload(User.role_rows)])
-            if record.user_id else None)
+    user = _scanning_user(record.user_id) if record.user_id else None
     if user is None or not user.active:
         return "unknown or inactive user"
     if not user.roles & ACTION_ROLES[record.action]:
         return f"this person may not {record.action}"
     return None
+
+
+def _scanning_user(user_id):
+    """A person with their roles, read once per request: a batch of thousands of scans
+    names the same one or two people (get() with options would query every time)."""
+    users = g.setdefault("scanning_users", {})
+    if user_id not in users:
+        users[user_id] = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
+    return users[user_id]
 
 
 def _existing_uuids(scans):
@@ -209,7 +272,10 @@ def apply_stored(batch_id=None, limit=None):
                                             ScanRecord.id).limit(limit)).all()
     counts = {}
     for record_id in ids:
-        record = db.session.get(ScanRecord, record_id)
+        # Locked and read afresh (FOR UPDATE on PostgreSQL; SQLite's writer lock does
+        # the same): two runs at once must not both find it still stored.
+        record = db.session.get(ScanRecord, record_id, with_for_update=True,
+                                populate_existing=True)
         if record.status != "stored":  # a concurrent run got here first
             continue
         apply(record)
