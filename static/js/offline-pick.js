@@ -87,7 +87,8 @@
       parts.push(h("p", { "class": lastVerdict.ok ? "scan-ok" : "scan-bad",
                           "data-feedback": lastVerdict.ok ? "ok" : "bad", text: lastVerdict.message }));
     }
-    var bar = h("div", { "class": "progress", role: "progressbar", "aria-valuemin": 0,
+    var bar = h("div", { "class": "progress", role: "progressbar", "aria-label": strings.progressLabel,
+                         "aria-valuemin": 0,
                          "aria-valuemax": p.total, "aria-valuenow": p.done }, [h("span")]);
     bar.firstChild.style.width = (p.total ? Math.round(100 * p.done / p.total) : 100) + "%";
     parts.push(bar, h("p", { "class": "progress-text", text: fmt(strings.progress, p) }));
