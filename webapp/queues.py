@@ -1,6 +1,7 @@
 """Redis connection and RQ queues, one connection per process."""
 from flask import current_app
-from redis import Redis
+from flask_babel import gettext as _
+from redis import Redis, RedisError
 from rq import Queue
 
 
@@ -21,3 +22,16 @@ def queue(name):
 def enqueue(name, func, *args, **kwargs):
     """Put a job on one of the app's queues and return it."""
     return queue(name).enqueue(func, *args, **kwargs)
+
+
+def enqueue_for(row, name, func, *args, **kwargs):
+    """Queue the job a row waits on and keep its id on the row; when Redis is down,
+    mark the row failed with a message, so the page offers a retry. Commits."""
+    from .extensions import db
+    try:
+        job = enqueue(name, func, *args, **kwargs)
+    except RedisError:
+        row.status, row.error = "failed", _("The job queue is unreachable; try again shortly.")
+    else:
+        row.job_id = job.id
+    db.session.commit()

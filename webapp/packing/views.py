@@ -3,13 +3,12 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from ..access import allow
 from ..extensions import db
 from ..jobstate import job_status
 from ..orders.models import Order
-from ..queues import enqueue
+from ..queues import enqueue_for
 from . import services
 from .jobs import book_shipment
 from .models import Parcel, Shipment
@@ -93,13 +92,7 @@ def pack(order_id):
 
 def _enqueue(shipment):
     """Queue the booking; a down queue marks the shipment failed, to retry."""
-    try:
-        job = enqueue("packing", book_shipment, shipment.id, job_timeout=300)
-    except RedisError:
-        shipment.status, shipment.error = "failed", _("The job queue is unreachable.")
-    else:
-        shipment.job_id = job.id
-    db.session.commit()
+    enqueue_for(shipment, "packing", book_shipment, shipment.id, job_timeout=300)
 
 
 @bp.route("/packing/orders/<int:order_id>/shipment")

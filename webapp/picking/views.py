@@ -4,12 +4,11 @@ import json
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from ..access import allow
 from ..extensions import db
 from ..jobstate import job_status
-from ..queues import enqueue
+from ..queues import enqueue_for
 from . import services, waves
 from .jobs import plan_wave
 from .models import SHORT_REASONS, PickList, Wave
@@ -158,11 +157,5 @@ def retry_wave(wave_id):
 
 def _enqueue(wave):
     """Put the planning job on the picking queue and keep its id on the row."""
-    try:
-        job = enqueue("picking", plan_wave, wave.id, job_timeout=1800)
-    except RedisError:
-        wave.status, wave.error = "failed", _("The job queue is unreachable; try again shortly.")
-    else:
-        wave.job_id = job.id
-    db.session.commit()
+    enqueue_for(wave, "picking", plan_wave, wave.id, job_timeout=1800)
 
