@@ -8,7 +8,7 @@
 /* global Outbox */
 "use strict";
 
-const CONFIG = {"version": "dev", "precache": [], "shell": "/offline/picking", "shellPages": ["/offline/picking"], "scans": "/api/v1/scans", "outbox": "/static/js/outbox.js", "manifest": "/static/manifest.webmanifest"};
+const CONFIG = {"version": "dev", "precache": [], "shell": "/offline/picking", "shells": [["/packing", "/offline/packing"]], "shellPages": ["/offline/picking", "/offline/packing"], "scans": "/api/v1/scans", "outbox": "/static/js/outbox.js", "manifest": "/static/manifest.webmanifest"};
 const CACHE = "warehouse-" + CONFIG.version;
 const NAVIGATION_TIMEOUT = 6000;  // dead Wi-Fi: show the shell rather than a spinner
 
@@ -49,6 +49,12 @@ function isShellPage(url) {
   return CONFIG.shellPages.includes(url.pathname);
 }
 
+// The shell that stands in for a page: the packing screens' own, else the picking one.
+function shellFor(url) {
+  const match = (CONFIG.shells || []).find(([prefix]) => url.pathname.startsWith(prefix));
+  return match ? match[1] : CONFIG.shell;
+}
+
 function withTimeout(promise, ms) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("timeout")), ms);
@@ -70,7 +76,7 @@ async function navigate(request, url) {
   } catch (error) {
     const cache = await caches.open(CACHE);
     const own = isShellPage(url) && await cache.match(url.pathname, { ignoreSearch: true, ignoreVary: true });
-    const shell = own || await cache.match(CONFIG.shell, { ignoreSearch: true, ignoreVary: true });
+    const shell = own || await cache.match(shellFor(url), { ignoreSearch: true, ignoreVary: true });
     return shell || new Response("Offline, and the app is not stored on this device yet.",
       { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }

@@ -18,15 +18,7 @@
   // ------------------------------------------------------------ rendering (_task.html)
   function fmt(template, values) { return window.Pwa.fmt(template, values); }
 
-  function h(tag, attrs, children) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") el.textContent = attrs[k];
-      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) el.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return el;
-  }
+  var screen = window.OfflineScreen, h = screen.h, feedback = screen.feedback, say = screen.say;
 
   function taskCard(task) {
     var loc = task.location, product = task.product;
@@ -112,37 +104,8 @@
     section.dataset.listId = String(list.pick_list_id);
   }
 
-  function feedback(ok) {
-    var app = window.Warehouse;
-    if (app && app.feedback) {
-      app.feedback({ dataset: { feedback: ok ? "ok" : "bad" } });
-      return;
-    }
-    if (navigator.vibrate) navigator.vibrate(ok ? 40 : [120, 60, 120]);
-  }
-
   function showProblems() {
-    var box = document.getElementById("outbox-problems");
-    if (!box) return Promise.resolve();
-    return Outbox.problems().then(function (all) {
-      var mine = all.filter(function (e) { return !listId || e.pick_list_id === listId; });
-      box.hidden = !mine.length;
-      var items = mine.map(function (e) {
-        var label = e.state === "conflict" ? strings.conflictHint : strings.rejectedHint;
-        return h("li", { "class": "card problem " + e.state, "data-scan-id": e.id }, [
-          h("span", { "class": "tag bad", text: label }), " ",
-          h("code", { text: e.code }), " × " + e.quantity + " ",
-          h("span", { "class": "reason", text: e.reason || "" })
-        ]);
-      });
-      var list = box.querySelector("ul");
-      list.replaceChildren.apply(list, items);
-    });
-  }
-
-  function say(text) {
-    var el = document.getElementById("offline-state");
-    if (el) el.textContent = text || "";
+    return screen.showProblems(function (e) { return !listId || e.pick_list_id === listId; }, strings);
   }
 
   // ------------------------------------------------------------ scanning
@@ -172,71 +135,15 @@
     return chain;
   }
 
-  // Our own scan field: a fresh input without app.js's listeners, so these scans
-  // are not posted to the server's page. It keeps data-scan (the camera hands its
-  // codes to [data-scan]) and is marked wired, so app.js and camera.js leave it be.
   function takeOverScanField() {
-    var old = document.getElementById("scan");
-    if (!old) return null;
-    var field = old;
-    if (!old.hasAttribute("data-offline-scan")) {
-      field = old.cloneNode(false);
-      ["data-scan-url", "data-scan-target", "data-scan-qty", "data-scan-method"]
-        .forEach(function (name) { field.removeAttribute(name); });
-      field.setAttribute("data-offline-scan", "");
-      field.dataset.wired = "1";
-      field.dataset.camera = "1";
-      field.value = "";
-      old.replaceWith(field);
-    }
-    var form = field.form;
-    if (form) {
-      form.hidden = false;
-      form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
-    }
-    function submit() {
-      var code = field.value.trim();
-      field.value = "";
-      if (code) onScan(code, parseQuantity());
-    }
-    if (window.WarehouseWedge) {  // tells a scanner's burst from a person's typing
-      window.WarehouseWedge.attach(field, function (code) { onScan(code, parseQuantity()); });
-    } else {
-      field.addEventListener("keydown", function (event) {
-        if (event.key !== "Enter" && event.key !== "Tab") return;
-        event.preventDefault();
-        submit();
-      });
-    }
-    field.addEventListener("blur", function () {
-      setTimeout(function () {
-        var active = document.activeElement;
-        if (!active || active === document.body) field.focus();
-      }, 150);
-    });
-    field.focus();
-    return field;
+    return screen.takeOverScanField(function (code) { onScan(code, parseQuantity()); });
   }
 
   // ------------------------------------------------------------ lists and the server
   function urlFor(template, id) { return template.replace("/0/", "/" + id + "/"); }
 
   // The list as the server has it: with the sign-in, else with the device token.
-  function fetchList() {
-    var url = urlFor(root.dataset.offlineUrl, listId);
-    function get(token) {
-      var headers = { Accept: "application/json" };
-      if (token) headers.Authorization = "Bearer " + token;
-      return fetch(url, { credentials: "same-origin", headers: headers, redirect: "manual", cache: "no-store" });
-    }
-    return get(null).then(function (response) {
-      if (response.status !== 401 && response.type !== "opaqueredirect") return response;
-      return Outbox.getMeta("token").then(function (token) { return token ? get(token) : response; });
-    }).then(function (response) {
-      if (!response.ok) throw new Error(response.status ? "HTTP " + response.status : "sign in again");
-      return response.json();
-    });
-  }
+  function fetchList() { return screen.fetchJson(urlFor(root.dataset.offlineUrl, listId)); }
 
   function takeOffline() {
     say(strings.taking);
@@ -351,8 +258,7 @@
     listId = Number(root.dataset.listId) || listFromAddress();
     var button = document.getElementById("take-offline");
     if (button) button.addEventListener("click", takeOffline);
-    window.addEventListener("outbox:changed", changed);
-    if (Outbox.channel) Outbox.channel.addEventListener("message", changed);
+    screen.watchOutbox(changed);
     window.addEventListener("online", function () { if (offlineMode) refresh(); });
     if (!listId) { showListsOnDevice(); return; }
     Outbox.getList(listId).then(function (list) {

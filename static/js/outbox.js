@@ -4,16 +4,19 @@
 // Database "warehouse":
 //   outbox  key: scan uuid; the scan + state pending|sending|rejected|conflict + reason
 //   lists   key: pick_list_id; pick lists taken offline (the device judges scans from them)
+//   orders  key: order_id; orders taken to verify offline at the packing station
 //   meta    key: name; deviceId, token, nextSeq, userId, csrf, lastSync ...
 (function (root) {
   "use strict";
 
-  var DB_NAME = "warehouse", DB_VERSION = 1;
+  var DB_NAME = "warehouse", DB_VERSION = 2;  // 2: the orders store
   var BATCH = 200;                            // scans per request: the server applies these at once
   var BIG_BATCH = 2000;                       // a long offline spell: stored at once, applied by a job
   var LOCK = "warehouse-sync";                // Web Locks: one sender across tabs and the worker
   var WAITING = ["pending", "sending"];
   var ACKNOWLEDGED = ["applied", "duplicate", "stored"];
+  // Where the device keeps what it judges a scan against, by the scan's action.
+  var COPIES = { pick: { store: "lists", key: "pick_list_id" }, verify: { store: "orders", key: "order_id" } };
   var config = { scans: "/api/v1/scans" };
   var opening = null;
   var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("warehouse-outbox") : null;
@@ -31,6 +34,7 @@
           db.createObjectStore("outbox", { keyPath: "id" }).createIndex("seq", "seq");
         }
         if (!db.objectStoreNames.contains("lists")) db.createObjectStore("lists", { keyPath: "pick_list_id" });
+        if (!db.objectStoreNames.contains("orders")) db.createObjectStore("orders", { keyPath: "order_id" });
         if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta");
       };
       request.onsuccess = function () {
@@ -96,36 +100,47 @@
     });
   }
 
-  function getList(id) {
-    return transact(["lists"], "readonly", function (tx) { return done(tx.objectStore("lists").get(Number(id))); });
+  // The copies the device judges scans against: pick lists (action "pick") and
+  // orders being verified (action "verify"), one store each.
+  function getCopy(action, id) {
+    var store = COPIES[action].store;
+    return transact([store], "readonly", function (tx) { return done(tx.objectStore(store).get(Number(id))); });
   }
 
-  function allLists() {
-    return transact(["lists"], "readonly", function (tx) { return done(tx.objectStore("lists").getAll()); });
+  function allCopies(action) {
+    var store = COPIES[action].store;
+    return transact([store], "readonly", function (tx) { return done(tx.objectStore(store).getAll()); });
   }
 
-  // Store the server's copy of a list. With `ifRev`, only when no scan changed the
-  // local copy since the copy was asked for (rev) and none of its scans still waits.
-  function putList(payload, ifRev) {
-    return transact(["lists", "outbox"], "readwrite", function (tx) {
-      var lists = tx.objectStore("lists");
-      return done(lists.get(payload.pick_list_id)).then(function (old) {
+  // Store the server's copy. With `ifRev`, only when no scan changed the local copy
+  // since the server's was asked for (rev) and none of its scans still waits.
+  function putCopy(action, payload, ifRev) {
+    var kind = COPIES[action], id = payload[kind.key];
+    return transact([kind.store, "outbox"], "readwrite", function (tx) {
+      var copies = tx.objectStore(kind.store);
+      return done(copies.get(id)).then(function (old) {
         if (ifRev !== undefined && old && (old.rev || 0) !== ifRev) return false;
-        return waitingFor(tx, payload.pick_list_id).then(function (count) {
+        return waitingFor(tx, action, id).then(function (count) {
           if (ifRev !== undefined && count) return false;
           payload.rev = ((old && old.rev) || 0) + 1;
           payload.taken_at = (old && old.taken_at) || new Date().toISOString();
           payload.refreshed_at = new Date().toISOString();
-          return done(lists.put(payload)).then(function () { return true; });
+          return done(copies.put(payload)).then(function () { return true; });
         });
       });
-    }).then(function (stored) { if (stored) notify("lists"); return stored; });
+    }).then(function (stored) { if (stored) notify(kind.store); return stored; });
   }
 
-  function deleteList(id) {
-    return transact(["lists"], "readwrite", function (tx) { return done(tx.objectStore("lists").delete(Number(id))); })
-      .then(function () { notify("lists"); });
+  function deleteCopy(action, id) {
+    var store = COPIES[action].store;
+    return transact([store], "readwrite", function (tx) { return done(tx.objectStore(store).delete(Number(id))); })
+      .then(function () { notify(store); });
   }
+
+  function getList(id) { return getCopy("pick", id); }
+  function allLists() { return allCopies("pick"); }
+  function putList(payload, ifRev) { return putCopy("pick", payload, ifRev); }
+  function deleteList(id) { return deleteCopy("pick", id); }
 
   // ------------------------------------------------------------ scans
   function uuid() {
@@ -139,35 +154,44 @@
   // Keep a scan, then judge it, in one transaction: the scan is in the outbox before
   // any verdict is shown, and the list never reflects a scan the outbox lacks.
   // judge(list, entry) -> {ok, message, task_id, ...}; it may change `list`.
+  // The copy (list or order) is in `copy` and, for a pick list, in `list` too.
   function recordScan(scan, judge) {
-    return transact(["outbox", "lists", "meta"], "readwrite", function (tx) {
-      var outbox = tx.objectStore("outbox"), meta = tx.objectStore("meta"), lists = tx.objectStore("lists");
+    var kind = COPIES[scan.action];
+    var stores = kind ? ["outbox", "meta", kind.store] : ["outbox", "meta"];
+    return transact(stores, "readwrite", function (tx) {
+      var outbox = tx.objectStore("outbox"), meta = tx.objectStore("meta");
       var entry = Object.assign({}, scan, { id: uuid(), device_time: new Date().toISOString(),
                                             state: "pending", reason: "", local: "" });
       return done(meta.get("nextSeq")).then(function (seq) {
         entry.seq = seq || 1;
         meta.put(entry.seq + 1, "nextSeq");
         outbox.put(entry);
-        if (!judge || entry.pick_list_id === undefined) return { entry: entry };
-        return done(lists.get(Number(entry.pick_list_id))).then(function (list) {
+        if (!judge || !kind || entry[kind.key] === undefined) return { entry: entry };
+        var copies = tx.objectStore(kind.store);
+        return done(copies.get(Number(entry[kind.key]))).then(function (copy) {
           var verdict;
           try {
-            verdict = judge(list, entry);
+            verdict = judge(copy, entry);
           } catch (error) {  // a bug must not lose the scan: keep it unjudged
             return { entry: entry, error: error };
           }
           entry.local = verdict.ok ? "ok" : "refused";
           if (verdict.task_id !== undefined) entry.task_id = verdict.task_id;
-          if (list) entry.user_id = entry.user_id || list.user_id;
+          if (copy) entry.user_id = entry.user_id || copy.user_id;
           outbox.put(entry);
-          if (list) { list.rev = (list.rev || 0) + 1; lists.put(list); }
-          return { entry: entry, verdict: verdict, list: list };
+          if (copy) { copy.rev = (copy.rev || 0) + 1; copies.put(copy); }
+          return { entry: entry, verdict: verdict, copy: copy, list: copy };
         });
       });
     }).then(function (result) { notify("scan"); return result; });
   }
 
-  function waitingFor(tx, listId) {
+  // True when entry e belongs to the copy `id` of `action` (any entry without an id).
+  function belongs(e, action, id) {
+    return id === undefined || (e.action === action && e[COPIES[action].key] === Number(id));
+  }
+
+  function waitingFor(tx, action, id) {
     var count = 0;
     return new Promise(function (resolve, reject) {
       var cursor = tx.objectStore("outbox").openCursor();
@@ -175,7 +199,7 @@
       cursor.onsuccess = function () {
         var c = cursor.result;
         if (!c) return resolve(count);
-        if (WAITING.indexOf(c.value.state) >= 0 && (listId === undefined || c.value.pick_list_id === listId)) count++;
+        if (WAITING.indexOf(c.value.state) >= 0 && belongs(c.value, action, id)) count++;
         c.continue();
       };
     });
@@ -185,12 +209,13 @@
     return transact(["outbox"], "readonly", function (tx) { return done(tx.objectStore("outbox").index("seq").getAll()); });
   }
 
-  // {waiting, problems, sending} over the whole outbox, or one list's scans.
-  function counts(listId) {
+  // {waiting, problems, sending} over the whole outbox, or the scans of one pick
+  // list (counts(listId)) or of one order being verified (counts(orderId, "verify")).
+  function counts(id, action) {
     return entries().then(function (all) {
       var out = { waiting: 0, problems: 0, sending: 0 };
       all.forEach(function (e) {
-        if (listId !== undefined && e.pick_list_id !== Number(listId)) return;
+        if (!belongs(e, action || "pick", id)) return;
         if (WAITING.indexOf(e.state) >= 0) out.waiting++;
         if (e.state === "sending") out.sending++;
         if (e.state === "rejected" || e.state === "conflict") out.problems++;
@@ -366,6 +391,7 @@
   root.Outbox = {
     configure: configure, open: open, getMeta: getMeta, setMeta: setMeta, allMeta: allMeta,
     getList: getList, allLists: allLists, putList: putList, deleteList: deleteList,
+    getCopy: getCopy, allCopies: allCopies, putCopy: putCopy, deleteCopy: deleteCopy,
     recordScan: recordScan, counts: counts, problems: problems, dismiss: dismiss, entries: entries,
     send: send, whileIdle: whileIdle, channel: channel, BATCH: BATCH
   };

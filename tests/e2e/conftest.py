@@ -238,3 +238,12 @@ def screenshot(tmp_path):
         page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
     return take
+
+
+@pytest.fixture
+def device(browser, live_server, tmp_path):
+    """A phone-sized persistent profile (its own service worker and IndexedDB)."""
+    from offline_support import open_phone  # imported late: it needs Playwright
+    context = open_phone(browser, live_server, tmp_path / "profile")
+    yield context
+    context.close()

@@ -7,19 +7,11 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from offline_support import (codes_for, fresh_pick_list, live_db, open_phone, outbox, scan,
+from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
                               wait_for_worker, wait_until_recorded, waiting, walk_plan)
 
 SYNC_TIMEOUT = 90_000  # the backoff tops out at 60 s between tries
-
-
-@pytest.fixture
-def device(browser, live_server, tmp_path):
-    """A phone-sized persistent profile (its own service worker and IndexedDB)."""
-    context = open_phone(browser, live_server, tmp_path / "profile")
-    yield context
-    context.close()
 
 
 @pytest.fixture

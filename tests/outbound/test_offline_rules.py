@@ -1,5 +1,6 @@
-"""The device judges offline scans like the server: static/js/pick-rules.js (run by
-node) and picking.services.scan() get the same scans and must give the same answers."""
+"""The device judges offline scans like the server: static/js/pick-rules.js and
+static/js/verify-rules.js (run by node) and picking.services.scan() and
+packing.services.verify_scan() get the same scans and must give the same answers."""
 import json
 import shutil
 import subprocess
@@ -9,15 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from outbound_support import barcode_of, order_payload, stocked_skus
-from webapp.catalog.models import Location
+from webapp.catalog.models import Barcode, Location
 from webapp.extensions import db
 from webapp.orders.intake import intake
+from webapp.orders.models import Order
+from webapp.packing import services as packing
 from webapp.picking import services as picking
 from webapp.picking.models import PickList, Wave
 from webapp.picking.waves import run_wave
-from webapp.sync.offline import pick_list_payload
+from webapp.sync.offline import order_payload as order_copy, pick_list_payload
 
-RUNNER = Path(__file__).resolve().parents[1] / "js" / "pick_rules_run.js"
+RUNNERS = Path(__file__).resolve().parents[1] / "js"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -41,15 +44,15 @@ def started(sqlite_warehouse, user_id):
     return list_id, picker
 
 
-def run_node(payload, scans, tmp_path):
-    """The device's verdicts and its list afterwards."""
+def run_node(payload, scans, tmp_path, runner="pick_rules_run.js", key="list"):
+    """The device's verdicts and its copy (list or order) afterwards."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: static/js/pick-rules.js cannot be exercised")
+        pytest.skip("node is not installed: the device's rules cannot be exercised")
     source = tmp_path / "input.json"
-    source.write_text(json.dumps({"list": payload, "scans": scans}))
-    done = subprocess.run([node, str(RUNNER), str(source)], capture_output=True, text=True,
-                          timeout=60, check=True)
+    source.write_text(json.dumps({key: payload, "scans": scans}))
+    done = subprocess.run([node, str(RUNNERS / runner), str(source)], capture_output=True,
+                          text=True, timeout=60, check=True)
     return json.loads(done.stdout)
 
 
@@ -141,3 +144,67 @@ def test_after_the_last_task_both_refuse(started, tmp_path):
     assert device["verdicts"][-1] == {"ok": False, "message": "The list is finished.",
                                       "finished": True, "task_id": last_task}
     assert server[-1]["ok"] is False
+
+
+# ---------------------------------------------------------------- packing verification
+@pytest.fixture
+def picked_order(started):
+    """An order of the started list, picked to the end: waiting at the packing station."""
+    list_id, picker = started
+    pick_list = db.session.get(PickList, list_id)
+    for scan in script(pick_list):
+        picking.scan(list_id, picker, scan["code"], scan["quantity"])
+        db.session.commit()
+    order = db.session.scalars(select(Order).where(Order.status == "picked")
+                               .order_by(Order.id)).first()
+    assert order is not None and len(order.lines) == 2
+    return order
+
+
+def verify_script(order):
+    """Scans that try every verification rule, then count every unit."""
+    mine = {line.product_id for line in order.lines}
+    other = db.session.scalar(select(Barcode.code).where(Barcode.product_id.not_in(mine))
+                              .order_by(Barcode.id))
+    first = order.lines[0]
+    ean = barcode_of(first.product_id)
+    scans = ["NOT-A-CODE-42", other, "", f"]E0{ean}", first.sku]
+    scans += [ean.translate(FULL_WIDTH)] * first.quantity  # one over: "too many" at the end
+    for line in order.lines[1:]:
+        scans += [f"0{barcode_of(line.product_id)}"] * line.quantity
+    return [{"code": code, "quantity": 1} for code in scans]
+
+
+def test_the_device_verifies_an_order_like_the_server(picked_order, tmp_path):
+    order = picked_order
+    payload = json.loads(json.dumps(order_copy(order, None)))
+    scans = verify_script(order)
+    device = run_node(payload, scans, tmp_path, runner="verify_rules_run.js", key="order")
+    server = []
+    for scan in scans:
+        outcome = packing.verify_scan(order.id, scan["code"])
+        db.session.commit()
+        server.append({"ok": outcome.ok, "message": str(outcome.message)})
+
+    mine = [{"ok": v["ok"], "message": v["message"]} for v in device["verdicts"]]
+    assert mine == server
+    messages = " | ".join(v["message"] for v in mine)
+    for expected in ("Unknown barcode NOT-A-CODE-42", "Wrong item: not in this order",
+                     "Too many", " of "):
+        assert expected in messages
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert packing.fully_verified(order) and device["verdicts"][-1]["complete"] is True
+    assert {l["line_id"]: l["verified_qty"] for l in device["order"]["lines"]} == {
+        l.id: l.verified_qty for l in order.lines}
+
+
+def test_an_order_not_waiting_for_packing_is_refused_on_both(picked_order, tmp_path):
+    order = picked_order
+    payload = json.loads(json.dumps(order_copy(order, None)))
+    payload["status"] = "packed"
+    device = run_node(payload, [{"code": order.lines[0].sku}], tmp_path,
+                      runner="verify_rules_run.js", key="order")
+    assert device["verdicts"] == [{"ok": False, "message": "This order is not being packed."}]
+    order.status = "packed"
+    assert packing.verify_scan(order.id, order.lines[0].sku).message == device["verdicts"][0]["message"]

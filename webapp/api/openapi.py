@@ -94,6 +94,18 @@ def _offline_path():
                       "404": {"description": "no such list"}}}}
 
 
+def _offline_order_path():
+    """GET /api/v1/orders/{order_id}/offline."""
+    return {"get": {
+        "summary": "An order waiting for packing, for a station to verify it offline",
+        "parameters": [{"name": "order_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "lines with expected and verified units, product "
+                                             "codes, and every code of the catalogue"},
+                      "404": {"description": "no such order"},
+                      "409": {"description": "the order is not waiting for packing"}}}}
+
+
 def _document_path():
     """GET /api/v1/openapi.json: this document, public."""
     return {"get": {
@@ -121,6 +133,7 @@ def document():
         "paths": {"/api/v1/openapi.json": _document_path(),
                   "/api/v1/scans": _scans_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
+                  "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {
             "summary": "Submit one order or a batch; idempotent on (channel, order_no)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -68,9 +68,12 @@ def worker_config():
     return {
         "version": current_app.config["ASSET_VERSION"],
         "precache": [url_for("static", filename=name) for name in _precache_files()]
-                    + [url_for("pwa.offline_picking")],
+                    + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing")],
         "shell": url_for("pwa.offline_picking"),
-        "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.device")],
+        # Offline, a page under a prefix opens that prefix's shell (else the picking one).
+        "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")]],
+        "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
+                       url_for("pwa.device")],
         "scans": url_for("sync.post_scans"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "manifest": url_for("static", filename="manifest.webmanifest"),
@@ -96,6 +99,13 @@ def service_worker():
 def offline_picking():
     """The picking screen's shell; it renders the list kept on the device (IndexedDB)."""
     return render_template("pwa/offline_picking.html")
+
+
+@bp.route("/offline/packing")
+@public
+def offline_packing():
+    """The packing station's shell; it verifies orders kept on the device (IndexedDB)."""
+    return render_template("pwa/offline_packing.html")
 
 
 @bp.route("/device")

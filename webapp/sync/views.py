@@ -6,6 +6,7 @@ from redis.exceptions import RedisError
 
 from ..access import allow, device_token
 from ..extensions import csrf, db
+from ..orders.models import Order
 from ..picking.models import PickList
 from ..queues import enqueue
 from . import offline, services
@@ -58,6 +59,19 @@ def offline_list(list_id):
     if user_id is not None and pick_list.picker_id != user_id:
         abort(403)
     return jsonify(offline.pick_list_payload(pick_list))
+
+
+@bp.route("/api/v1/orders/<int:order_id>/offline")
+@device_token
+@allow("packer", "supervisor")
+def offline_order(order_id):
+    """An order waiting for packing, for the station to verify it with no network."""
+    order = db.get_or_404(Order, order_id)
+    if order.status != "picked":
+        return jsonify(error=f"Order {order.number} is {order.status}, not waiting for "
+                             f"packing.", status=order.status), 409
+    user_id = current_user.id if current_user.is_authenticated else None
+    return jsonify(offline.order_payload(order, user_id))
 
 
 @bp.route("/sync/conflicts")
