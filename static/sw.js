@@ -51,7 +51,8 @@ function isShellPage(url) {
 
 // The shell that stands in for a page: the packing screens' own, else the picking one.
 function shellFor(url) {
-  const match = (CONFIG.shells || []).find(([prefix]) => url.pathname.startsWith(prefix));
+  const match = (CONFIG.shells || []).find(([prefix]) =>
+    url.pathname === prefix || url.pathname.startsWith(prefix + "/"));
   return match ? match[1] : CONFIG.shell;
 }
 

@@ -10,10 +10,25 @@
 
   var screen = window.OfflineScreen, h = screen.h, rules = window.WarehouseVerifyRules;
   var root, strings, orderId, shell, lastVerdict = null, verdicts = 0, chain = Promise.resolve();
-  var offlineMode = false, refreshing = false, lastWaiting = 0, renderQueued = false;
+  var offlineMode = false, refreshing = false, refreshAgain = false, lastWaiting = 0, renderQueued = false;
+  var catalog = null;  // every code of the catalogue, as sets (kept in meta, not in each order)
 
   function fmt(template, values) { return window.Pwa.fmt(template, values); }
-  function judge(order, entry) { return rules.judge(order, entry, strings); }
+  function judge(order, entry) { return rules.judge(order, entry, strings, catalog); }
+
+  // Store the server's copy: the catalogue once, in meta, and the order without it
+  // (every scan rewrites the order; it must stay small).
+  function keep(payload, ifRev) {
+    var codes = payload.catalog;
+    delete payload.catalog;
+    var saved = codes ? Outbox.setMeta("catalog", codes).then(function () { catalog = rules.catalogSets(codes); })
+                      : Promise.resolve();
+    return saved.then(function () { return Outbox.putCopy("verify", payload, ifRev); });
+  }
+
+  function loadCatalog() {
+    return Outbox.getMeta("catalog").then(function (codes) { catalog = rules.catalogSets(codes); });
+  }
   function urlFor(template, id) { return template.replace("/0/", "/" + id + "/").replace(/\/0$/, "/" + id); }
 
   // ------------------------------------------------------------ rendering (_verify.html)
@@ -73,8 +88,9 @@
   // Scans are handled strictly one after another, in the order they were made.
   function onScan(code) {
     chain = chain.then(function () {
-      return Outbox.recordScan({ action: "verify", code: code, quantity: 1, order_id: orderId,
-                                 user_id: window.Pwa.config.userId || undefined }, judge);
+      // The person is the copy's (who took it along), else the one signed in here, as
+      // the outbox keeps them; never a cached page's idea of who is signed in.
+      return Outbox.recordScan({ action: "verify", code: code, quantity: 1, order_id: orderId }, judge);
     }).then(function (result) {
       if (result.verdict) {
         setVerdict(result.verdict);
@@ -94,9 +110,10 @@
 
   function takeOffline() {
     screen.say(strings.taking);
-    return fetchOrder().then(function (payload) {
-      return Outbox.putCopy("verify", payload).then(function () { return Outbox.getCopy("verify", orderId); });
-    }).then(function (order) {
+    return Promise.all([fetchOrder(), Outbox.counts(orderId, "verify")]).then(function (got) {
+      // Scans of this order still wait (another tab): ours is newer than the server's.
+      return got[1].waiting ? loadCatalog() : keep(got[0]);
+    }).then(function () { return Outbox.getCopy("verify", orderId); }).then(function (order) {
       enterOffline(order);
       screen.say(strings.taken);
     }, function (error) {
@@ -107,7 +124,8 @@
   // Once none of this order's scans waits: the server's copy replaces ours, and when
   // the server holds every unit the server's page (with the packing form) takes over.
   function refresh() {
-    if (refreshing || !navigator.onLine) return Promise.resolve(false);
+    if (!navigator.onLine) return Promise.resolve(false);
+    if (refreshing) { refreshAgain = true; return Promise.resolve(false); }  // the last drain counts
     refreshing = true;
     var rev;
     return Promise.all([Outbox.counts(orderId, "verify"), Outbox.getCopy("verify", orderId)]).then(function (got) {
@@ -115,48 +133,60 @@
       rev = got[1].rev || 0;
       return fetchOrder().then(function (payload) {
         if (rules.complete(payload)) return handOver();
-        return Outbox.putCopy("verify", payload, rev).then(function (stored) {
-          return stored && redraw();
-        });
+        return keep(payload, rev).then(function (stored) { return stored && redraw(); });
       }, function (error) {
         if (error.status === 409) {  // packed or cancelled meanwhile: the server's page says which
           return handOver();
         }
         return false;
       });
-    }).then(function (done) { refreshing = false; return done; },
-            function () { refreshing = false; return false; });
-  }
-
-  // Leave offline mode for the server's verification page (it shows the packing form).
-  function handOver() {
-    return Outbox.deleteCopy("verify", orderId).then(function () {
-      window.location.assign(urlFor(root.dataset.verifyUrl, orderId));
-      return true;
+    }).then(function (done) { return done; }, function () { return false; }).then(function (done) {
+      refreshing = false;
+      if (refreshAgain && !done) { refreshAgain = false; return refresh(); }
+      refreshAgain = false;
+      return done;
     });
   }
 
-  // "Count again from zero" talks to the server: only with the network and nothing waiting.
+  // Leave offline mode for the server's verification page (it shows the packing form).
+  // No scan may be in flight: the field is closed, the scans made so far are kept, and
+  // only if none of them waits is the copy dropped and the page left.
+  function handOver() {
+    var field = document.getElementById("scan");
+    if (field) field.disabled = true;
+    return chain.then(function () { return Outbox.counts(orderId, "verify"); }).then(function (c) {
+      if (c.waiting) { if (field) field.disabled = false; return false; }
+      return Outbox.deleteCopy("verify", orderId).then(function () {
+        window.location.assign(urlFor(root.dataset.verifyUrl, orderId));
+        return true;
+      });
+    });
+  }
+
+  // "Count again from zero" talks to the server: only with the network and nothing
+  // waiting. It runs in the line of scans, so no scan is judged while it happens.
   function guardRestart() {
     var form = document.getElementById("restart-verification");
     if (!form) return;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      Outbox.counts(orderId, "verify").then(function (c) {
+      chain = chain.then(function () { return Outbox.counts(orderId, "verify"); }).then(function (c) {
         if (c.waiting || !navigator.onLine) throw new Error(strings.restartNeedsNetwork);
         return fetch(form.action, { method: "POST", credentials: "same-origin", body: new FormData(form) });
       }).then(function (response) {
-        if (!response.ok) throw new Error(fmt(strings.restartFailed, { reason: "HTTP " + response.status }));
+        // Done, the view sends us back to the order; a lapsed sign-in ends at the login page.
+        var back = response.ok && new URL(response.url).pathname === new URL(urlFor(root.dataset.verifyUrl, orderId), location.href).pathname;
+        if (!back) throw new Error(fmt(strings.restartFailed, { reason: response.ok ? strings.signIn : "HTTP " + response.status }));
         return fetchOrder();
       }).then(function (payload) {
-        return Outbox.putCopy("verify", payload);
+        return keep(payload);
       }).then(function () {
         setVerdict(null);
         return redraw();
       }).catch(function (error) {
         setVerdict({ ok: false, message: error.message });
         screen.feedback(false);
-        redraw();
+        return redraw();
       });
     });
   }
@@ -191,8 +221,9 @@
   }
 
   // ------------------------------------------------------------ the packing shell
-  // With no order chosen: the orders on this device; a scan of an order's barcode,
-  // number or cart slot code opens it (only orders on the device, of course).
+  // With no order chosen: the orders on this device; a scan of an order's barcode or
+  // number opens it (only orders on the device, of course). The station's own form,
+  // sent offline, lands here with ?code=.
   function showOrdersOnDevice(message) {
     var box = document.getElementById("offline-orders");
     if (box) box.hidden = false;
@@ -209,6 +240,8 @@
       var label = document.querySelector("label[for=scan]");
       if (label) label.textContent = strings.findOrder;
       screen.takeOverScanField(function (code) { openByCode(orders, code); });
+      var asked = new URLSearchParams(window.location.search).get("code");
+      if (asked && orders.length) openByCode(orders, asked);
     });
   }
 
@@ -230,7 +263,9 @@
 
   function init() {
     root = document.getElementById("offline-verify");
-    if (!root || !window.Outbox || !window.Pwa || !rules) return;
+    // Outbox.getCopy is missing while an older service worker still serves its outbox.js:
+    // offline verification arrives with the update (the banner offers the reload).
+    if (!root || !window.Outbox || !Outbox.getCopy || !window.Pwa || !rules) return;
     strings = Object.assign({}, rules.ENGLISH, window.Pwa.readJson("verify-strings") || {});
     shell = !root.dataset.orderId;
     orderId = Number(root.dataset.orderId) || orderFromAddress();
@@ -253,9 +288,11 @@
         return Outbox.deleteCopy("verify", orderId);
       }
       lastWaiting = waiting;
-      enterOffline(order);
-      screen.say(strings.taken);
-      return refresh();
+      return loadCatalog().then(function () {
+        enterOffline(order);
+        screen.say(strings.taken);
+        return refresh();
+      });
     });
   }
 

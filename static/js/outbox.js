@@ -176,11 +176,17 @@
             return { entry: entry, error: error };
           }
           entry.local = verdict.ok ? "ok" : "refused";
+          if (!verdict.ok) entry.refused = verdict.message || "refused";  // the server honours it
           if (verdict.task_id !== undefined) entry.task_id = verdict.task_id;
           if (copy) entry.user_id = entry.user_id || copy.user_id;
-          outbox.put(entry);
           if (copy) { copy.rev = (copy.rev || 0) + 1; copies.put(copy); }
-          return { entry: entry, verdict: verdict, copy: copy, list: copy };
+          if (entry.user_id) { outbox.put(entry); return { entry: entry, verdict: verdict, copy: copy, list: copy }; }
+          // A copy fetched with the device token names nobody: the person signed in here.
+          return done(meta.get("userId")).then(function (userId) {
+            entry.user_id = userId;
+            outbox.put(entry);
+            return { entry: entry, verdict: verdict, copy: copy, list: copy };
+          });
         });
       });
     }).then(function (result) { notify("scan"); return result; });
@@ -307,7 +313,7 @@
   function wire(e) {
     var scan = { id: e.id, seq: e.seq, device_time: e.device_time, user_id: e.user_id,
                  action: e.action, code: e.code, quantity: e.quantity };
-    ["pick_list_id", "task_id", "order_id"].forEach(function (k) { if (e[k] !== undefined && e[k] !== null) scan[k] = e[k]; });
+    ["pick_list_id", "task_id", "order_id", "refused"].forEach(function (k) { if (e[k] !== undefined && e[k] !== null) scan[k] = e[k]; });
     return scan;
   }
 

@@ -2,9 +2,9 @@
 // for an order kept on the device (the JSON of GET /api/v1/orders/<id>/offline):
 // a code names a product (any form of its barcode, else its SKU); the first line of
 // that product still short of its quantity counts one unit; a product the order has
-// no more room for is "too many", one it lacks is a wrong item (the copy carries every
-// code of the catalogue, so the device tells a wrong item from an unknown code the way
-// the server does). Only an order waiting
+// no more room for is "too many", one it lacks is a wrong item (the device is given every
+// code of the catalogue, kept apart from the order, so it tells a wrong item from an
+// unknown code the way the server does). Only an order waiting
 // for packing (picked) can be verified. tests/outbound/test_offline_rules.py runs the
 // same scans through both and compares the answers.
 // A plain script: window.WarehouseVerifyRules in a page, module.exports under node.
@@ -28,28 +28,36 @@
     return require("./pick-rules.js");
   }
 
-  // The product of the order a code names, or null. A code of a product this order
-  // does not hold is null too: the device knows only the order's products.
-  function productOf(order, code) {
-    var rules = pickRules(), keys = rules.lookupKeys(code), i;
-    for (i = 0; i < order.lines.length; i++) {
-      if ((order.lines[i].barcodes || []).some(function (b) { return keys.indexOf(b) >= 0; })) {
-        return order.lines[i].product_id;
-      }
-    }
-    for (i = 0; i < order.lines.length; i++) {
-      if (code && order.lines[i].sku === code && order.lines[i].product_id) return order.lines[i].product_id;
-    }
-    return null;
+  function any(list, keys) {
+    return (list || []).some(function (code) { return keys.indexOf(code) >= 0; });
   }
 
-  // True when the code is some product's barcode (in any form) or SKU.
-  function inCatalog(order, code) {
-    if (!code) return false;
-    if (!order._catalog) {  // a Set, made once per judging session (not stored)
-      Object.defineProperty(order, "_catalog", { value: new Set(order.catalog_codes || []), enumerable: false });
+  function has(set, keys) {
+    return !!set && keys.some(function (key) { return set.has(key); });
+  }
+
+  // What a code names, in the server's order (_product_for): a barcode, in any of its
+  // forms, before a SKU. {product: id} for a product of this order, {other: true} for
+  // one of the catalogue that the order lacks, {} for a code no product has.
+  // `catalog` is {barcodes: Set, skus: Set} of the whole catalogue (see catalogSets).
+  function lookUp(order, code, catalog) {
+    var keys = pickRules().lookupKeys(code), i, line;
+    for (i = 0; i < order.lines.length; i++) {
+      if (order.lines[i].product_id && any(order.lines[i].barcodes, keys)) return { product: order.lines[i].product_id };
     }
-    return pickRules().lookupKeys(code).some(function (key) { return order._catalog.has(key); });
+    if (catalog && has(catalog.barcodes, keys)) return { other: true };
+    for (i = 0; i < order.lines.length; i++) {
+      line = order.lines[i];
+      if (code && line.product_id && (line.product_sku || line.sku) === code) return { product: line.product_id };
+    }
+    if (code && catalog && catalog.skus.has(code)) return { other: true };
+    return {};
+  }
+
+  // The catalogue's codes as the server sends them (lists) made into sets, once.
+  function catalogSets(codes) {
+    if (!codes) return null;
+    return { barcodes: new Set(codes.barcodes || []), skus: new Set(codes.skus || []) };
   }
 
   function complete(order) {
@@ -63,18 +71,16 @@
   }
 
   // Judge one scan {code} against the order, counting the unit on a good scan;
-  // answer {ok, message, complete}.
-  function judge(order, entry, strings) {
+  // answer {ok, message, complete}. `catalog`: see lookUp.
+  function judge(order, entry, strings, catalog) {
     var s = Object.assign({}, ENGLISH, strings || {}), rules = pickRules();
     if (!order) return { ok: false, message: s.notHere };
     if (order.status !== "picked") return { ok: false, message: s.notPacking };
-    var code = rules.clean(entry.code), product = productOf(order, code);
-    if (product === null) {
-      if (inCatalog(order, code)) return { ok: false, message: s.wrongItem };
-      return { ok: false, message: rules.fmt(s.unknown, { code: code }) };
-    }
+    var code = rules.clean(entry.code), found = lookUp(order, code, catalog);
+    if (found.other) return { ok: false, message: s.wrongItem };
+    if (!found.product) return { ok: false, message: rules.fmt(s.unknown, { code: code }) };
     var line = order.lines.filter(function (l) {
-      return l.product_id === product && l.verified_qty < l.quantity;
+      return l.product_id === found.product && l.verified_qty < l.quantity;
     })[0];
     if (!line) return { ok: false, message: s.tooMany };
     line.verified_qty += 1;
@@ -82,7 +88,8 @@
              message: rules.fmt(s.counted, { sku: line.sku, done: line.verified_qty, total: line.quantity }) };
   }
 
-  var api = { judge: judge, complete: complete, progress: progress, productOf: productOf, ENGLISH: ENGLISH };
+  var api = { judge: judge, complete: complete, progress: progress, lookUp: lookUp, catalogSets: catalogSets,
+              ENGLISH: ENGLISH };
   if (typeof window !== "undefined") window.WarehouseVerifyRules = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })();

@@ -26,6 +26,17 @@ def first_page(context):
     return track_errors(context.pages[0] if context.pages else context.new_page())
 
 
+def list_on_device(device, server, monkeypatch, **plan):
+    """A fresh pick list, started by the picker and taken offline on the phone:
+    (list id, its walk plan, the page on its task screen)."""
+    list_id = fresh_pick_list(server, monkeypatch, **plan)
+    page = first_page(device)
+    sign_in(page)
+    start_list(page, list_id)
+    take_offline(page)
+    return list_id, walk_plan(server, list_id), page
+
+
 def assert_applied_once(state, uuids):
     """Every scan the device made is stored once and applied; the list is done, stock moved once."""
     stored = [s[0] for s in state["scans"]]
@@ -126,12 +137,7 @@ def wait_for(page, condition, seconds=30):
 
 # ---------------------------------------------------------------- the server goes away
 def test_scans_survive_the_server_dying_mid_sync_and_apply_once_after(device, server, monkeypatch):
-    list_id = fresh_pick_list(server, monkeypatch)
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch)
     device.set_offline(True)
     uuids = pick_offline(page, plan)
     count = len(uuids)
@@ -163,13 +169,38 @@ def test_scans_survive_the_server_dying_mid_sync_and_apply_once_after(device, se
     assert posts[-1]["device_id"] is None  # no device token: the session sent them
 
 
+def test_background_sync_sends_the_scans_with_every_tab_closed(device, server, monkeypatch):
+    """The browser wakes the service worker when the network is back ("sync-scans"),
+    with no page of the app open; the worker sends the outbox on its own."""
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 2),))
+    device.set_offline(True)
+    uuids = pick_offline(page, plan)
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(r => r.sync.getTags()).then(t => t.includes('sync-scans'))")
+    origin = page.evaluate("location.origin")
+    blank = device.new_page()  # no page of the app: nothing but the worker can send now
+    page.close()
+    blank.goto("about:blank")
+    device.set_offline(False)
+    assert server_state(server, list_id)["scans"] == []
+
+    cdp = device.new_cdp_session(blank)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    wait_for(blank, lambda: any(r["scopeURL"] == origin + "/" for r in registrations))
+    registration = next(r for r in registrations if r["scopeURL"] == origin + "/")
+    # What Chromium does when connectivity returns: fire the registered sync event.
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": origin, "registrationId": registration["registrationId"],
+        "tag": "sync-scans", "lastChance": False})
+    wait_for(blank, lambda: len(server_state(server, list_id)["scans"]) == len(uuids))
+    assert_applied_once(server_state(server, list_id), uuids)
+
+
 def test_a_sync_answered_500_is_retried_and_applied_once(device, server, monkeypatch):
-    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 2),))
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 2),))
 
     answers, sent = [], []
 
@@ -253,12 +284,7 @@ def test_a_device_token_sends_the_scans_after_the_session_expired(device, server
 
 
 def test_without_a_token_scans_wait_for_a_new_sign_in(device, server, monkeypatch):
-    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
     device.set_offline(True)
     uuids = pick_offline(page, plan)
     device.clear_cookies()
@@ -329,12 +355,7 @@ def worker_state(page):
 
 
 def test_a_new_version_waits_until_the_outbox_is_empty(device, server, monkeypatch, new_version):
-    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
     device.route("**/api/v1/scans", lambda route: route.fulfill(status=503, json={"error": "busy"}))
     codes = online_walk(page, plan)
     expect(waiting(page)).to_have_text(f"{len(codes)} waiting")
@@ -362,12 +383,7 @@ def test_a_new_version_waits_until_the_outbox_is_empty(device, server, monkeypat
 
 # ---------------------------------------------------------------- around the walk
 def test_offline_any_page_opens_the_shell_with_the_lists_on_the_device(device, server, monkeypatch):
-    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((1, 1),))
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
     device.set_offline(True)
     page.goto("/")  # home needs the server: the worker answers with the shell instead
     link = page.locator(f"#offline-lists a[href$='?list={list_id}']")
@@ -384,12 +400,7 @@ def test_offline_any_page_opens_the_shell_with_the_lists_on_the_device(device, s
 
 
 def test_a_short_pick_on_the_offline_screen_goes_to_the_server(device, server, monkeypatch):
-    list_id = fresh_pick_list(server, monkeypatch, orders=1, lines=((2, 1),))
-    plan = walk_plan(server, list_id)
-    page = first_page(device)
-    sign_in(page)
-    start_list(page, list_id)
-    take_offline(page)
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((2, 1),))
     camera_scan(page, plan[0][1])  # the camera's codes reach the device's judge too
     expect(page.locator("#pick-task .loc.confirmed")).to_have_text(plan[0][1])
     expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)

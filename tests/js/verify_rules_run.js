@@ -8,5 +8,7 @@ const path = require("path");
 
 const rules = require(path.resolve(__dirname, "..", "..", "static", "js", "verify-rules.js"));
 const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const verdicts = input.scans.map((scan) => rules.judge(input.order, scan));
+const catalog = rules.catalogSets(input.order.catalog);  // the page keeps it apart
+delete input.order.catalog;
+const verdicts = input.scans.map((scan) => rules.judge(input.order, scan, null, catalog));
 process.stdout.write(JSON.stringify({ verdicts: verdicts, order: input.order }) + "\n");

@@ -118,10 +118,10 @@ def test_the_offline_copy_of_an_order(walk, device, picked):
     assert line["verified_qty"] == 0 and line["quantity"] == picked.lines[0].quantity
     assert barcode_of(picked.lines[0].product_id) in line["barcodes"]
     assert line["sku"] in line["keys"]
+    assert line["product_sku"] == picked.lines[0].product.sku
     # Every code of the catalogue: the device tells a wrong item from an unknown code.
-    products = db.session.scalar(select(func.count()).select_from(Product))
-    assert len(copy["catalog_codes"]) >= products
-    assert set(copy["catalog_codes"]) >= set(db.session.scalars(select(Barcode.code)))
+    assert set(copy["catalog"]["barcodes"]) == set(db.session.scalars(select(Barcode.code)))
+    assert set(copy["catalog"]["skus"]) == set(db.session.scalars(select(Product.sku)))
     # The device token works too (no session); a picker may not have it.
     by_token = walk["app"].test_client().get(f"/api/v1/orders/{picked.id}/offline",
                                              headers=device["headers"])
@@ -136,3 +136,14 @@ def test_an_order_not_waiting_for_packing_cannot_be_taken_offline(walk, picked):
     response = signed_in(walk, "packer").get(f"/api/v1/orders/{picked.id}/offline")
     assert response.status_code == 409
     assert "cancelled" in response.get_json()["error"]
+
+
+def test_a_scan_the_device_refused_is_recorded_never_applied(walk, device, picked, packer):
+    """The packer set the unit aside on the device's word: the server must not count it,
+    even where it would have judged otherwise."""
+    scan = {**every_unit(picked, packer.id)[0], "refused": "Unknown barcode X."}
+    results = post(walk["app"], device, [scan])
+    assert results[0]["status"] == "rejected"
+    assert results[0]["reason"] == "refused on the device: Unknown barcode X."
+    db.session.expire_all()
+    assert sum(line.verified_qty for line in db.session.get(Order, picked.id).lines) == 0

@@ -48,6 +48,8 @@ _SCAN = {
         "quantity": {"type": "integer", "minimum": 1},
         "pick_list_id": {"type": "integer"}, "task_id": {"type": "integer"},
         "order_id": {"type": "integer"},
+        "refused": {"type": "string", "description": "the device's message when it refused "
+                    "the scan offline; such a scan is recorded as rejected, never applied"},
     },
 }
 _SCAN_RESULT = {
