@@ -97,6 +97,7 @@ def test_an_order_verified_offline_survives_a_reload_and_syncs_once(device, live
     page.goto("/packing")  # the station, offline: the orders on this device
     link = page.locator(f"#offline-orders a[href$='?order={order_id}']")
     expect(link).to_contain_text(f"1 of {qty_a + qty_b} items verified")
+    screenshot(page, "offline-packing-station")
     scan(page, order_code)  # the order's barcode opens it, as online
     expect(page).to_have_url(re.compile(rf"\?order={order_id}$"))
     expect(page.locator("#verify[data-offline='1']")).to_be_attached()

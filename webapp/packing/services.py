@@ -114,7 +114,10 @@ def _product_for(code):
     """The product a code names (barcode in any equivalent form, or SKU)."""
     if not code:
         return None
-    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(lookup_keys(code))))
+    # The oldest barcode wins where two products hold equivalent forms of one code:
+    # always the same answer (and the one the device's copy gives first).
+    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(lookup_keys(code)))
+                              .order_by(Barcode.id).limit(1))
     return found or db.session.scalar(select(Product.id).where(Product.sku == code))
 
 

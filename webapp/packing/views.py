@@ -1,7 +1,6 @@
 """Packing station: find the order, verify each unit, pack, print label and slip."""
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import allow

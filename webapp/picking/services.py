@@ -135,7 +135,7 @@ def _pending_task(pick_list, task_id):
 def _is_product(code, product_id):
     """True when code is a barcode (in any equivalent form) or the SKU of the product."""
     found = db.session.scalar(select(Barcode.product_id).where(
-        Barcode.code.in_(lookup_keys(code))))
+        Barcode.code.in_(lookup_keys(code))).order_by(Barcode.id).limit(1))  # as packing
     if found is not None:
         return found == product_id
     return db.session.scalar(select(Product.id).where(Product.sku == code)) == product_id

@@ -1,13 +1,11 @@
 """Supervisor page: start a ledger check, watch it, see its result, retry it."""
 from flask import Blueprint, abort, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from ..access import allow
 from ..extensions import db
 from ..jobstate import job_status
-from ..queues import enqueue
+from ..queues import enqueue_for
 from . import services
 from .jobs import check_ledger
 from .models import ReconciliationRun
@@ -54,13 +52,7 @@ def retry(run_id):
 
 def _enqueue(run):
     """Enqueue the job after the commit (so the worker sees the row) and keep its id."""
-    try:
-        job = enqueue("reconciliation", check_ledger, run.id, job_timeout=3600)
-    except RedisError:
-        services.mark_failed(run, _("The job queue is unreachable; try again shortly."))
-    else:
-        run.job_id = job.id
-    db.session.commit()
+    enqueue_for(run, "reconciliation", check_ledger, run.id, job_timeout=3600)
 
 
 def _fragment(run):
