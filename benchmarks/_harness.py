@@ -301,7 +301,7 @@ class Server:
         self.log_path = env.folder / f"gunicorn-{self.port}.log"
         self.command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads",
                         str(threads), "-b", f"{HOST}:{self.port}", "--graceful-timeout", "20",
-                        "webapp:create_app()"]
+                        "--no-control-socket", "webapp:create_app()"]
         self.process = None
 
     def __enter__(self):

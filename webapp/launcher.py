@@ -34,7 +34,8 @@ def main():
     children.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT))
     children.append(subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--access-logfile", "-", "webapp:create_app()"], cwd=ROOT))
+         "--threads", "4", "--access-logfile", "-", "--no-control-socket",
+         "webapp:create_app()"], cwd=ROOT))
     announce(port, redis_url)
     wait(children)
 

@@ -82,7 +82,7 @@ class LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", "8", "--graceful-timeout", "2",
+             "--workers", "1", "--threads", "8", "--graceful-timeout", "2", "--no-control-socket",
              "webapp:create_app()"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
