@@ -5,18 +5,25 @@
 //   outbox  key: scan uuid; the scan + state pending|sending|rejected|conflict + reason
 //   lists   key: pick_list_id; pick lists taken offline (the device judges scans from them)
 //   orders  key: order_id; orders taken to verify offline at the packing station
+//   copies  key: copy_key ("<kind>:<id>"); the copies of every later flow (receipts,
+//           manifests, counts...), registered with Outbox.registerCopy
 //   meta    key: name; deviceId, token, nextSeq, userId, csrf, lastSync ...
 (function (root) {
   "use strict";
 
-  var DB_NAME = "warehouse", DB_VERSION = 2;  // 2: the orders store
+  var DB_NAME = "warehouse", DB_VERSION = 3;  // 2: the orders store; 3: the copies store
   var BATCH = 200;                            // scans per request: the server applies these at once
   var BIG_BATCH = 2000;                       // a long offline spell: stored at once, applied by a job
   var LOCK = "warehouse-sync";                // Web Locks: one sender across tabs and the worker
   var WAITING = ["pending", "sending"];
   var ACKNOWLEDGED = ["applied", "duplicate", "stored"];
-  // Where the device keeps what it judges a scan against, by the scan's action.
-  var COPIES = { pick: { store: "lists", key: "pick_list_id" }, verify: { store: "orders", key: "order_id" } };
+  // Where the device keeps what it judges a scan against, by the scan's action: the
+  // store, the field naming the copy in the scan and in the copy, and the kind of
+  // copy (several actions may share one: receiving and inspecting one receipt).
+  var COPIES = {
+    pick: { store: "lists", key: "pick_list_id", kind: "pick" },
+    verify: { store: "orders", key: "order_id", kind: "verify" }
+  };
   var config = { scans: "/api/v1/scans" };
   var opening = null;
   var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("warehouse-outbox") : null;
@@ -36,6 +43,7 @@
         if (!db.objectStoreNames.contains("lists")) db.createObjectStore("lists", { keyPath: "pick_list_id" });
         if (!db.objectStoreNames.contains("orders")) db.createObjectStore("orders", { keyPath: "order_id" });
         if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta");
+        if (!db.objectStoreNames.contains("copies")) db.createObjectStore("copies", { keyPath: "copy_key" });
       };
       request.onsuccess = function () {
         var db = request.result;
@@ -100,25 +108,41 @@
     });
   }
 
-  // The copies the device judges scans against: pick lists (action "pick") and
-  // orders being verified (action "verify"), one store each.
+  // A later flow's scans are judged against a copy kept in the shared "copies" store:
+  // registerCopy("receive", { kind: "receipt", key: "subject_id" }) says that a
+  // "receive" scan names its receipt in subject_id, as does the receipt's copy.
+  function registerCopy(action, options) {
+    COPIES[action] = { store: "copies", key: options.key || "subject_id", kind: options.kind || action };
+  }
+
+  // The key of copy `id` of this action's kind in its store.
+  function copyKey(kind, id) {
+    return kind.store === "copies" ? kind.kind + ":" + Number(id) : Number(id);
+  }
+
+  // The copies the device judges scans against: pick lists (action "pick"), orders
+  // being verified (action "verify"), and the registered kinds in "copies".
   function getCopy(action, id) {
-    var store = COPIES[action].store;
-    return transact([store], "readonly", function (tx) { return done(tx.objectStore(store).get(Number(id))); });
+    var kind = COPIES[action];
+    return transact([kind.store], "readonly", function (tx) { return done(tx.objectStore(kind.store).get(copyKey(kind, id))); });
   }
 
   function allCopies(action) {
-    var store = COPIES[action].store;
-    return transact([store], "readonly", function (tx) { return done(tx.objectStore(store).getAll()); });
+    var kind = COPIES[action];
+    return transact([kind.store], "readonly", function (tx) { return done(tx.objectStore(kind.store).getAll()); })
+      .then(function (all) {
+        return kind.store !== "copies" ? all : all.filter(function (c) { return c.copy_key.indexOf(kind.kind + ":") === 0; });
+      });
   }
 
   // Store the server's copy. With `ifRev`, only when no scan changed the local copy
   // since the server's was asked for (rev) and none of its scans still waits.
   function putCopy(action, payload, ifRev) {
     var kind = COPIES[action], id = payload[kind.key];
+    if (kind.store === "copies") payload.copy_key = copyKey(kind, id);
     return transact([kind.store, "outbox"], "readwrite", function (tx) {
       var copies = tx.objectStore(kind.store);
-      return done(copies.get(id)).then(function (old) {
+      return done(copies.get(copyKey(kind, id))).then(function (old) {
         if (ifRev !== undefined && old && (old.rev || 0) !== ifRev) return false;
         return waitingFor(tx, action, id).then(function (count) {
           if (ifRev !== undefined && count) return false;
@@ -132,8 +156,8 @@
   }
 
   function deleteCopy(action, id) {
-    var store = COPIES[action].store;
-    return transact([store], "readwrite", function (tx) { return done(tx.objectStore(store).delete(Number(id))); })
+    var kind = COPIES[action], store = kind.store;
+    return transact([store], "readwrite", function (tx) { return done(tx.objectStore(store).delete(copyKey(kind, id))); })
       .then(function () { notify(store); });
   }
 
@@ -168,7 +192,7 @@
         outbox.put(entry);
         if (!judge || !kind || entry[kind.key] === undefined) return { entry: entry };
         var copies = tx.objectStore(kind.store);
-        return done(copies.get(Number(entry[kind.key]))).then(function (copy) {
+        return done(copies.get(copyKey(kind, entry[kind.key]))).then(function (copy) {
           var verdict;
           try {
             verdict = judge(copy, entry);
@@ -192,9 +216,11 @@
     }).then(function (result) { notify("scan"); return result; });
   }
 
-  // True when entry e belongs to the copy `id` of `action` (any entry without an id).
+  // True when entry e belongs to the copy `id` of `action`'s kind (any entry without an id).
   function belongs(e, action, id) {
-    return id === undefined || (e.action === action && e[COPIES[action].key] === Number(id));
+    if (id === undefined) return true;
+    var kind = COPIES[action], its = COPIES[e.action];
+    return !!its && its.kind === kind.kind && e[kind.key] === Number(id);
   }
 
   function waitingFor(tx, action, id) {
@@ -313,7 +339,7 @@
   function wire(e) {
     var scan = { id: e.id, seq: e.seq, device_time: e.device_time, user_id: e.user_id,
                  action: e.action, code: e.code, quantity: e.quantity };
-    ["pick_list_id", "task_id", "order_id", "refused"].forEach(function (k) { if (e[k] !== undefined && e[k] !== null) scan[k] = e[k]; });
+    ["pick_list_id", "task_id", "order_id", "subject_id", "line_id", "payload", "refused"].forEach(function (k) { if (e[k] !== undefined && e[k] !== null) scan[k] = e[k]; });
     return scan;
   }
 
@@ -398,6 +424,7 @@
     configure: configure, open: open, getMeta: getMeta, setMeta: setMeta, allMeta: allMeta,
     getList: getList, allLists: allLists, putList: putList, deleteList: deleteList,
     getCopy: getCopy, allCopies: allCopies, putCopy: putCopy, deleteCopy: deleteCopy,
+    registerCopy: registerCopy,
     recordScan: recordScan, counts: counts, problems: problems, dismiss: dismiss, entries: entries,
     send: send, whileIdle: whileIdle, channel: channel, BATCH: BATCH
   };

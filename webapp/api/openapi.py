@@ -43,11 +43,17 @@ _SCAN = {
         "seq": {"type": "integer", "minimum": 0, "description": "per-device sequence number"},
         "device_time": {"type": "string", "format": "date-time"},
         "user_id": {"type": "integer"},
-        "action": {"type": "string", "enum": ["pick", "verify"]},
+        "action": {"type": "string", "description": "one of the registered scan actions "
+                   "(webapp/sync/actions.py); the enum is filled in by document()"},
         "code": {"type": "string", "maxLength": 200, "description": "the raw scanned text"},
         "quantity": {"type": "integer", "minimum": 1},
         "pick_list_id": {"type": "integer"}, "task_id": {"type": "integer"},
         "order_id": {"type": "integer"},
+        "subject_id": {"type": "integer", "description": "what a scan of the later flows "
+                       "belongs to: a receipt, a manifest, a count..."},
+        "line_id": {"type": "integer", "description": "a line within the subject"},
+        "payload": {"type": "object", "description": "the action's own extra fields (lot, "
+                    "expiry, inspection outcome, a signature as SVG...), at most 256 KB"},
         "refused": {"type": "string", "description": "the device's message when it refused "
                     "the scan offline; such a scan is recorded as rejected, never applied"},
     },
@@ -116,6 +122,13 @@ def _document_path():
             "application/json": {"schema": {"type": "object"}}}}}}}
 
 
+def _scan_schema():
+    """The Scan schema with the action names registered now."""
+    from ..sync import actions
+    action = {**_SCAN["properties"]["action"], "enum": actions.names()}
+    return {**_SCAN, "properties": {**_SCAN["properties"], "action": action}}
+
+
 def document():
     """The whole document; paths are added here as the API grows."""
     return {
@@ -128,7 +141,7 @@ def document():
                 "session": {"type": "apiKey", "in": "cookie", "name": "session",
                             "description": "browser session; also send X-CSRFToken"},
             },
-            "schemas": {"Order": _ORDER, "IntakeResult": _RESULT, "Scan": _SCAN,
+            "schemas": {"Order": _ORDER, "IntakeResult": _RESULT, "Scan": _scan_schema(),
                         "ScanResult": _SCAN_RESULT},
         },
         "security": [{"deviceToken": []}, {"session": []}],

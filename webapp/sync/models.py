@@ -1,14 +1,13 @@
 """Every scan a device sent, raw, with what it did: the audit trail of offline work."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime
 
 from ..extensions import db
 from ..timeutil import utcnow
 
-SCAN_ACTIONS = ("pick", "verify")
 SCAN_STATES = ("stored", "applied", "conflict", "rejected")
 
 
@@ -16,7 +15,8 @@ class ScanRecord(db.Model):
     """One scan, unique by the id the device made: the key to exactly-once."""
 
     __table_args__ = (Index("ix_scan_record_device_seq", "device_id", "seq"),
-                      Index("ix_scan_record_status", "status"))
+                      Index("ix_scan_record_status", "status"),
+                      Index("ix_scan_record_action_subject", "action", "subject_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -31,6 +31,11 @@ class ScanRecord(db.Model):
     pick_list_id: Mapped[int | None] = mapped_column()
     task_id: Mapped[int | None] = mapped_column()
     order_id: Mapped[int | None] = mapped_column()
+    # Flows after the outbound ones name what a scan belongs to generically (their
+    # receipt, manifest, count...) and carry their extras in payload: see actions.py.
+    subject_id: Mapped[int | None] = mapped_column()
+    line_id: Mapped[int | None] = mapped_column()
+    payload: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="stored")
     reason: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -9,6 +9,8 @@ stored as a `conflict` for a supervisor, never dropped, never applied.
 import uuid
 from datetime import datetime
 
+import json
+
 from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,14 +18,11 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..catalog.stock import InsufficientStock
 from ..extensions import db
-from ..orders.models import Order
-from ..packing import services as packing
-from ..picking import services as picking
-from ..picking.models import PickList, PickTask
 from ..timeutil import utcnow
-from .models import SCAN_ACTIONS, ScanRecord
+from . import actions
+from .actions import Conflict, Rejected  # noqa: F401 - the names callers know
+from .models import ScanRecord
 
 INLINE_LIMIT = 200      # larger batches are stored and applied by a job
 MAX_BATCH = 5000        # larger requests get 413
@@ -31,15 +30,6 @@ MAX_BATCH = 5000        # larger requests get 413
 # scans share stay in the session; on SQLite the write lock is held ~3 ms a scan, so
 # 50 keeps an online scanner's wait under ~0.2 s while a backlog is applied.
 APPLY_CHUNK = 50
-ACTION_ROLES = {"pick": {"picker"}, "verify": {"packer", "supervisor"}}
-
-
-class Conflict(Exception):
-    """The scan was valid when made but no longer fits the server's state."""
-
-
-class Rejected(Exception):
-    """The scan is malformed or was a wrong scan; its reason is shown."""
 
 
 def receive(batch, device, session_user=None):
@@ -78,8 +68,7 @@ def _receive_one(raw, device, session_user, existing):
 
 # The columns a stored scan is written with; the rest keep their defaults.
 _STORED_COLUMNS = ("scan_uuid", "device_id", "seq", "device_time", "user_id", "action", "code",
-                   "quantity", "pick_list_id", "task_id", "order_id", "status", "reason",
-                   "batch_id")
+                   "quantity", *actions.REFERENCES, "payload", "status", "reason", "batch_id")
 
 
 def _store_all(scans, device, session_user, existing, batch_id):
@@ -146,52 +135,8 @@ def apply(record):
 
 
 def _effect(record):
-    """Run the scan through the same rules as an online scan; return what it did."""
-    if record.action == "pick":
-        return _pick(record, record.device_id)
-    return _verify(record)
-
-
-def _pick(record, device_id):
-    """A pick scan: conflicts when the list or task changed hands or state."""
-    pick_list = db.session.get(PickList, record.pick_list_id)
-    if pick_list is None:
-        raise Rejected("unknown pick list")
-    if pick_list.picker_id != record.user_id:
-        raise Conflict("the pick list was reassigned to someone else")
-    if pick_list.status != "in_progress":
-        raise Conflict(f"the pick list is {pick_list.status}")
-    # The task with its location and order in one query; picking.scan finds it again
-    # in the session instead of asking the database.
-    task = db.session.get(PickTask, record.task_id,
-                          options=[joinedload(PickTask.location), joinedload(PickTask.order)])
-    if task is not None and task.pick_list_id == pick_list.id and task.order.status == "cancelled":
-        raise Conflict(f"order {task.order.number} was cancelled")
-    try:
-        outcome = picking.scan(pick_list.id, record.user_id, record.code, record.quantity,
-                               device_id=device_id, task_id=record.task_id)
-    except picking.TaskGone as error:
-        raise Conflict(str(error)) from error
-    except InsufficientStock as error:
-        raise Conflict(f"stock already gone: {error}") from error
-    except picking.PickingError as error:
-        raise Rejected(str(error)) from error
-    if not outcome.ok:
-        raise Rejected(outcome.message)
-    return outcome.message
-
-
-def _verify(record):
-    """A packing verification scan."""
-    order = db.session.get(Order, record.order_id)
-    if order is None:
-        raise Rejected("unknown order")
-    if order.status != "picked":
-        raise Conflict(f"order {order.number} is {order.status}")
-    outcome = packing.verify_scan(order.id, record.code)
-    if not outcome.ok:
-        raise Rejected(outcome.message)
-    return outcome.message
+    """Run the scan through its domain's rules (the same as online); return what it did."""
+    return actions.get(record.action).apply(record)
 
 
 def _record(raw, device, session_user):
@@ -202,11 +147,11 @@ def _record(raw, device, session_user):
     record.seq = _int(raw.get("seq"), -1)
     record.quantity = _int(raw.get("quantity"), 0)
     record.user_id = _int(raw.get("user_id"), None)
-    record.pick_list_id = _int(raw.get("pick_list_id"), None)
-    record.task_id = _int(raw.get("task_id"), None)
-    record.order_id = _int(raw.get("order_id"), None)
+    for reference in actions.REFERENCES:
+        setattr(record, reference, _int(raw.get(reference), None))
+    record.payload, payload_problem = _payload(raw.get("payload"))
     record.device_time = _time(raw.get("device_time"))
-    problem = _problem(record, raw, session_user)
+    problem = payload_problem or _problem(record, raw, session_user)
     refused = raw.get("refused")
     if problem is None and refused:
         # The device refused it (wrong item, too many...) and the person acted on that:
@@ -218,8 +163,9 @@ def _record(raw, device, session_user):
 
 def _problem(record, raw, session_user):
     """Why a scan is malformed, or None."""
-    if record.action not in SCAN_ACTIONS:
-        return f"unknown action {raw.get('action')!r}"
+    action = actions.get(record.action)
+    if action is None:
+        return f"unknown action {str(raw.get('action'))[:40]!r}"
     if not record.code.strip():
         return "empty code"
     if record.seq < 0:
@@ -228,21 +174,31 @@ def _problem(record, raw, session_user):
         return "quantity must be a whole number above zero"
     if record.device_time is None:
         return "device_time must be an ISO 8601 time"
-    if record.action == "pick" and (record.pick_list_id is None or record.task_id is None):
-        return "a pick scan needs pick_list_id and task_id"
-    if record.action == "verify" and record.order_id is None:
-        return "a verify scan needs order_id"
-    return _user_problem(record, session_user)
+    if any(getattr(record, need) is None for need in action.needs):
+        return f"a {action.name} scan needs {' and '.join(action.needs)}"
+    problem = action.check(record) if action.check else None
+    return problem or _user_problem(record, action, session_user)
 
 
-def _user_problem(record, session_user):
+def _payload(value):
+    """The scan's extra fields as a dict (or None), and the problem with them."""
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        return None, "payload must be a JSON object"
+    if len(json.dumps(value)) > actions.MAX_PAYLOAD_BYTES:
+        return None, f"payload is over {actions.MAX_PAYLOAD_BYTES // 1024} KB"
+    return value, None
+
+
+def _user_problem(record, action, session_user):
     """The scanning person must exist, be active, hold the role, and be who signed in."""
     if session_user is not None and record.user_id != session_user.id:
         return "user_id is not the signed-in person"
     user = _scanning_user(record.user_id) if record.user_id else None
     if user is None or not user.active:
         return "unknown or inactive user"
-    if not user.roles & ACTION_ROLES[record.action]:
+    if not user.roles & action.roles:
         return f"this person may not {record.action}"
     return None
 

@@ -9,17 +9,17 @@ from ..extensions import csrf, db
 from ..orders.models import Order
 from ..picking.models import PickList
 from ..queues import enqueue
-from . import offline, services
+from . import actions, offline, services
 from .jobs import apply_scan_batch
 
 bp = Blueprint("sync", __name__, template_folder="templates")
-SCANNERS = ("picker", "packer", "supervisor")
+actions.discover()  # before the route below is declared: it lets in every scanning role
 
 
 @bp.route("/api/v1/scans", methods=["POST"])
 @csrf.exempt
 @device_token
-@allow(*SCANNERS)
+@allow(*actions.roles_for_all())
 def post_scans():
     """Take a batch of scans; answer applied / duplicate / conflict / rejected / stored."""
     device = g.get("device")
