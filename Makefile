@@ -42,6 +42,8 @@ translations-extract: install
 vendor:
 	cd /tmp && npm pack htmx.org@2.0.11 && tar xzf htmx.org-2.0.11.tgz
 	cp /tmp/package/dist/htmx.min.js static/vendor/htmx/ && cp /tmp/package/LICENSE static/vendor/htmx/
+	cd /tmp && rm -rf signature_pad && mkdir signature_pad && npm pack signature_pad@5.1.4 && tar xzf signature_pad-5.1.4.tgz -C signature_pad
+	cp /tmp/signature_pad/package/dist/signature_pad.umd.min.js /tmp/signature_pad/package/LICENSE static/vendor/signature_pad/
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -29,6 +29,8 @@ def create_app(test_config=None):
     _register_blueprints(app)
     errors.register(app)
     templating.register(app)
+    from .signatures import services as signatures
+    signatures.register(app)
     app.before_request(_tag_request)
     app.before_request(access.enforce)
     app.after_request(_security_headers)

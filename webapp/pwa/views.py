@@ -20,7 +20,7 @@ bp = Blueprint("pwa", __name__, template_folder="templates")
 # dead zone must be able to scan with its camera.
 PRECACHE_GLOBS = ("css/app.css", "vendor/htmx/htmx.min.js", "js/*.js", "icons/*",
                   "manifest.webmanifest", "vendor/barcode-detector/*.js",
-                  "vendor/barcode-detector/*.wasm")
+                  "vendor/barcode-detector/*.wasm", "vendor/signature_pad/*.js")
 _CONFIG_LINE = re.compile(r"^const CONFIG = .*;$", re.MULTILINE)
 
 
