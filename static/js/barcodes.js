@@ -15,7 +15,7 @@
   var NUMERIC = /^[0-9]+$/;
   var CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$/;
   var HRI = /\(([0-9]{2,4})\)([^()]*)/g;
-  var DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  var FOUR_DIGIT = ["31", "32", "33", "34", "35", "36"];  // prefixes of four-digit AIs (measures)
   var RETAIL = { 8: "ean8", 12: "upca", 13: "ean13", 14: "gtin" };
   var GS1_SYMBOLOGIES = ["]C1", "]d2", "]Q3", "]e0"];
   var EAN_SYMBOLOGIES = ["]E0", "]E4"];
@@ -30,12 +30,26 @@
     "02": ai("content GTIN", { length: 14, check: true }),
     "10": ai("batch/lot", { max: 20, numeric: false }),
     "11": ai("production date", { length: 6, date: true }),
+    "12": ai("due date", { length: 6, date: true }),
+    "13": ai("packaging date", { length: 6, date: true }),
     "15": ai("best before date", { length: 6, date: true }),
+    "16": ai("sell by date", { length: 6, date: true }),
     "17": ai("expiry date", { length: 6, date: true }),
     "21": ai("serial number", { max: 20, numeric: false }),
     "37": ai("count", { max: 8 })
   };
+  // What readScan() names each element (dates as ISO dates).
+  var FIELDS = { "00": "sscc", "10": "lot", "21": "serial", "37": "count", "11": "production_date",
+                 "12": "due_date", "13": "packaging_date", "15": "best_before", "16": "sell_by",
+                 "17": "expiry" };
   function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+
+  // The AI's rules: the table's, or a measure (31nn-36nn, six digits).
+  function spec(id) {
+    if (has(GS1_AIS, id)) return GS1_AIS[id];
+    if (id.length === 4 && FOUR_DIGIT.indexOf(id.slice(0, 2)) >= 0 && isNumeric(id)) return ai("measure", { length: 6 });
+    return null;
+  }
 
   function BarcodeError(message) {
     var error = new Error(message);
@@ -111,13 +125,38 @@
     return unique(keys);
   }
 
-  function result(symbology, kind, code, gtin, ais, errors) {
-    return { symbology_id: symbology, kind: kind, code: code, gtin: gtin || null,
-             ais: ais || {}, errors: errors || [] };
+  var NAMED = ["sscc", "lot", "serial", "count", "expiry", "best_before", "sell_by", "due_date",
+               "production_date", "packaging_date"];
+
+  function result(symbology, kind, code, gtin, ais, errors, found) {
+    var out = { symbology_id: symbology, kind: kind, code: code, gtin: gtin || null,
+                ais: ais || {}, errors: errors || [], text: "", keys: [] };
+    NAMED.forEach(function (name) { out[name] = found && has(found, name) ? found[name] : null; });
+    return out;
   }
 
-  // {symbology_id, kind, code, gtin, ais, errors}; with strict, throws when errors.
-  function parse(raw, strict) {
+  // The stored forms a parsed scan may match: the text, then its GTIN/SSCC forms.
+  function scanKeys(out) {
+    if (!out.text) return [];
+    if (out.errors.length) return [out.text];
+    var keys = [out.text, out.code].concat(numericForms(out.text));
+    if (out.sscc) keys.push(out.sscc);
+    if (out.gtin) keys = keys.concat(numericForms(out.gtin));
+    return unique(keys);
+  }
+
+  // The one parse at the edge of a scan field (read_scan in barcodes.py): match `text`
+  // against locations and SKUs, `keys` against product barcodes; a refused scan that
+  // matches nothing stored verbatim is answered with its reason (errors joined).
+  function readScan(raw, today) { return parse(raw, false, today); }
+
+  function reasonOf(parsed) { return parsed.errors.length ? parsed.errors.join(" ") : null; }
+
+  // {symbology_id, kind, code, gtin, ais, errors, text, keys, sscc, lot, serial, count,
+  //  expiry, best_before, ... (dates "YYYY-MM-DD")}; with strict, throws when errors.
+  // `today` (a Date) places two-digit years in their century; now by default.
+  function parse(raw, strict, today) {
+    today = today || new Date();
     var text = normalize(raw);
     var match = SYMBOLOGY_ID.exec(text);
     var symbology = match ? match[0] : null;
@@ -126,21 +165,23 @@
     if (!code) {
       out = result(symbology, null, "", null, {}, ["The barcode is empty."]);
     } else if (GS1_SYMBOLOGIES.indexOf(symbology) >= 0 || code.charAt(0) === "(" || code.indexOf(GS) >= 0) {
-      out = parseGs1(symbology, code);
+      out = parseGs1(symbology, code, today);
     } else if (EAN_SYMBOLOGIES.indexOf(symbology) >= 0 &&
                !(isNumeric(code) && [8, 12, 13].indexOf(code.length) >= 0)) {
       out = result(symbology, null, code, null, {},
                    ["An EAN/UPC barcode (" + symbology + ") holds 8, 12 or 13 digits."]);
     } else {
-      out = parsePlain(symbology, code);
+      out = parsePlain(symbology, code, today);
     }
+    out.text = code;
+    out.keys = scanKeys(out);
     if (strict && out.errors.length) throw BarcodeError(out.errors.join(" "));
     return out;
   }
 
-  function parsePlain(symbology, code) {
+  function parsePlain(symbology, code, today) {
     if (!(isNumeric(code) && has(RETAIL, code.length)) && ["00", "01", "02"].indexOf(code.slice(0, 2)) >= 0) {
-      var guess = parseGs1(symbology, code);
+      var guess = parseGs1(symbology, code, today);
       if (!guess.errors.length) return guess;
     }
     var kind;
@@ -154,23 +195,24 @@
     return result(symbology, kind, code, kind !== "code128" ? code.padStart(14, "0") : null);
   }
 
-  function parseGs1(symbology, text) {
-    var ais = {}, order = [], errors = [];
+  function parseGs1(symbology, text, today) {
+    var ais = {}, order = [], errors = [], found = {};
     var read = text.charAt(0) === "(" ? hriElements(text) : rawElements(text);
     read.elements.forEach(function (element) {
       var id = element[0], value = element[1];
-      var problem = has(GS1_AIS, id) ? checkElement(id, value)
+      var problem = spec(id) ? checkElement(id, value, today)
         : "Unknown GS1 application identifier: " + id + ".";
       if (has(ais, id)) problem = "GS1 AI " + id + " appears more than once.";
       if (problem) { errors.push(problem); return; }
       ais[id] = value;
       order.push(id);
+      if (has(FIELDS, id)) found[FIELDS[id]] = spec(id).date ? dateOf(value, today) : value;
     });
     errors = errors.concat(read.trouble);
     var gtin = ais["01"] || ais["02"] || null;
     var hri = order.map(function (id) { return "(" + id + ")" + ais[id]; }).join("");
     var primary = ais["00"] || gtin || (errors.length ? text : hri);
-    return result(symbology, "gs1", primary, gtin, ais, errors);
+    return result(symbology, "gs1", primary, gtin, ais, errors, found);
   }
 
   // Without the parentheses a field ends at its AI's fixed length or at a GS:
@@ -179,15 +221,15 @@
     var elements = [], pos = 0;
     while (pos < text.length) {
       if (text.charAt(pos) === GS) { pos += 1; continue; }  // a GS after a fixed field: harmless
-      var id = text.slice(pos, pos + 2);
-      if (!has(GS1_AIS, id)) return { elements: elements, trouble: ["Unknown GS1 application identifier: " + id + "."] };
-      var spec = GS1_AIS[id], value;
-      pos += 2;
-      if (spec.length) {
-        value = text.slice(pos, pos + spec.length);
+      var id = text.slice(pos, pos + (FOUR_DIGIT.indexOf(text.slice(pos, pos + 2)) >= 0 ? 4 : 2));
+      var rules = spec(id), value;
+      if (!rules) return { elements: elements, trouble: ["Unknown GS1 application identifier: " + id + "."] };
+      pos += id.length;
+      if (rules.length) {
+        value = text.slice(pos, pos + rules.length);
         pos += value.length;
-        if (value.length < spec.length || !isNumeric(value)) {
-          return { elements: elements, trouble: [lengthMessage(id, spec)] };
+        if (value.length < rules.length || !isNumeric(value)) {
+          return { elements: elements, trouble: [lengthMessage(id, rules)] };
         }
       } else {
         var end = text.indexOf(GS, pos);
@@ -210,19 +252,19 @@
     return { elements: matches.map(function (x) { return [x[1], strip(x[2])]; }), trouble: [] };
   }
 
-  function checkElement(id, value) {
-    var spec = GS1_AIS[id];
-    if (spec.length && (value.length !== spec.length || !isNumeric(value))) return lengthMessage(id, spec);
-    if (!spec.length) {
-      var fits = spec.numeric ? isNumeric(value) : CSET82.test(value);
-      if (value.length < 1 || value.length > spec.maxLength || !fits) return lengthMessage(id, spec);
+  function checkElement(id, value, today) {
+    var rules = spec(id);
+    if (rules.length && (value.length !== rules.length || !isNumeric(value))) return lengthMessage(id, rules);
+    if (!rules.length) {
+      var fits = rules.numeric ? isNumeric(value) : CSET82.test(value);
+      if (value.length < 1 || value.length > rules.maxLength || !fits) return lengthMessage(id, rules);
     }
-    if (spec.check && !hasValidCheckDigit(value)) {
-      return "GS1 AI " + id + " (" + spec.name + "): the check digit of " + value +
+    if (rules.check && !hasValidCheckDigit(value)) {
+      return "GS1 AI " + id + " (" + rules.name + "): the check digit of " + value +
         " is wrong (expected " + gs1CheckDigit(value.slice(0, -1)) + ").";
     }
-    if (spec.date && !validYymmdd(value)) {
-      return "GS1 AI " + id + " (" + spec.name + "): " + value + " is not a valid YYMMDD date.";
+    if (rules.date && dateOf(value, today) === null) {
+      return "GS1 AI " + id + " (" + rules.name + "): " + value + " is not a valid YYMMDD date.";
     }
     return null;
   }
@@ -233,15 +275,30 @@
     return "GS1 AI " + id + " (" + spec.name + ") holds 1 to " + spec.maxLength + " " + what + ".";
   }
 
-  // Day 00 means the month's end (GS1 7.12); leap years taken as YY % 4 == 0.
-  function validYymmdd(value) {
-    var year = Number(value.slice(0, 2)), month = Number(value.slice(2, 4)), day = Number(value.slice(4));
-    if (month < 1 || month > 12) return false;
-    var days = month === 2 && year % 4 ? 28 : DAYS[month - 1];
-    return day <= days;
+  // The full year of a two-digit GS1 year (General Specifications 7.12): within 49
+  // years behind and 50 ahead of today's (UTC) year.
+  function gs1Year(yy, today) {
+    var year = today.getUTCFullYear(), difference = yy - year % 100, century = year - year % 100;
+    if (difference >= 51 && difference <= 99) century -= 100;
+    else if (difference >= -99 && difference <= -50) century += 100;
+    return century + yy;
   }
 
-  var api = { GS: GS, clean: clean, classify: classify, parse: parse, lookupKeys: lookupKeys,
+  function pad(n, width) { return String(n).padStart(width, "0"); }
+
+  // "YYYY-MM-DD" of a YYMMDD value, or null when there is no such day; day 00 means
+  // the last day of the month (GS1 General Specifications, 3.4).
+  function dateOf(value, today) {
+    var year = gs1Year(Number(value.slice(0, 2)), today);
+    var month = Number(value.slice(2, 4)), day = Number(value.slice(4));
+    if (month < 1 || month > 12) return null;
+    var last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (day > last) return null;
+    return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day || last, 2);
+  }
+
+  var api = { GS: GS, clean: clean, classify: classify, parse: parse, readScan: readScan, reasonOf: reasonOf,
+              lookupKeys: lookupKeys, gs1Year: gs1Year,
               gs1CheckDigit: gs1CheckDigit, hasValidCheckDigit: hasValidCheckDigit };
   if (typeof window !== "undefined") window.WarehouseBarcodes = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;

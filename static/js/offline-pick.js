@@ -13,7 +13,24 @@
   var rules = window.WarehousePickRules;
   var currentTask = rules.currentTask, progress = rules.progress;
 
-  function judge(list, entry) { return rules.judge(list, entry, strings); }
+  var catalog = null;  // every code of the catalogue, as sets (kept in meta, shared with packing)
+
+  function judge(list, entry) { return rules.judge(list, entry, strings, catalog); }
+
+  // Store the server's copy: the catalogue once, in meta (it tells another product's
+  // code from an unknown one, as the server does), and the list without it (every
+  // scan rewrites the list; it must stay small).
+  function keep(payload, ifRev) {
+    var codes = payload.catalog;
+    delete payload.catalog;
+    var saved = codes ? Outbox.setMeta("catalog", codes).then(function () { catalog = rules.catalogSets(codes); })
+                      : Promise.resolve();
+    return saved.then(function () { return Outbox.putList(payload, ifRev); });
+  }
+
+  function loadCatalog() {
+    return Outbox.getMeta("catalog").then(function (codes) { catalog = rules.catalogSets(codes); });
+  }
 
   // ------------------------------------------------------------ rendering (_task.html)
   function fmt(template, values) { return window.Pwa.fmt(template, values); }
@@ -148,7 +165,7 @@
   function takeOffline() {
     say(strings.taking);
     return fetchList().then(function (payload) {
-      return Outbox.putList(payload).then(function () { return Outbox.getList(listId); });
+      return keep(payload).then(function () { return Outbox.getList(listId); });
     }).then(function (list) {
       enterOffline(list);
       say(fmt(strings.taken, { n: list.tasks.length }));
@@ -165,7 +182,7 @@
     return Promise.all([Outbox.counts(listId), Outbox.getList(listId)]).then(function (got) {
       if (got[0].waiting || !got[1]) return false;
       rev = got[1].rev || 0;
-      return fetchList().then(function (payload) { return Outbox.putList(payload, rev); });
+      return fetchList().then(function (payload) { return keep(payload, rev); });
     }).then(function (stored) {
       refreshing = false;
       if (stored) return Outbox.getList(listId).then(function (list) { render(list); return true; });
@@ -188,7 +205,7 @@
       var marker = new DOMParser().parseFromString(html, "text/html").querySelector("[data-feedback]");
       setVerdict(marker ? { ok: marker.dataset.feedback === "ok", message: marker.textContent.trim() } : null);
       if (lastVerdict) feedback(lastVerdict.ok);
-      return fetchList().then(function (payload) { return Outbox.putList(payload); });
+      return fetchList().then(function (payload) { return keep(payload); });
     }).then(function () {
       return Outbox.getList(listId).then(render);
     }).catch(function (error) {
@@ -261,7 +278,7 @@
     screen.watchOutbox(changed);
     window.addEventListener("online", function () { if (offlineMode) refresh(); });
     if (!listId) { showListsOnDevice(); return; }
-    Outbox.getList(listId).then(function (list) {
+    loadCatalog().then(function () { return Outbox.getList(listId); }).then(function (list) {
       if (list) {
         enterOffline(list);
         say(fmt(strings.taken, { n: list.tasks.length }));

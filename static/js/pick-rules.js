@@ -8,8 +8,6 @@
 (function () {
   "use strict";
 
-  var AIM_ID = /^\][A-Za-z][0-9A-Za-z]/;
-
   // Message templates (translated by the page); the server's English msgids by default.
   var ENGLISH = {
     finished: "The list is finished.",
@@ -24,11 +22,11 @@
     picked: "%(done)d of %(total)d picked."
   };
 
-  // static/js/barcodes.js holds the server's exact cleaning and lookup rules.
+  // static/js/barcodes.js holds the server's one parse of a scan (readScan) and its
+  // lookup rules: one source for what a code means, on both sides.
   function barcodes() {
     if (typeof window !== "undefined" && window.WarehouseBarcodes) return window.WarehouseBarcodes;
-    if (typeof require === "function") return require("./barcodes.js");
-    return null;
+    return require("./barcodes.js");
   }
 
   function fmt(template, values) {
@@ -37,21 +35,24 @@
     });
   }
 
-  function clean(raw) {
-    var lib = barcodes();
-    if (lib) return lib.clean(raw);
-    return String(raw || "").normalize("NFKC").trim().replace(AIM_ID, "").trim();
+  function clean(raw) { return barcodes().clean(raw); }
+  function lookupKeys(code) { return barcodes().lookupKeys(code); }
+  function readScan(raw) { return barcodes().readScan(raw); }
+
+  // What to say of a scan that names nothing: why it is malformed, else unknown
+  // (refusal() in webapp/catalog/services.py).
+  function refusal(scan, s) {
+    return barcodes().reasonOf(scan) || fmt(s.unknown, { code: scan.code });
   }
 
-  function lookupKeys(code) {
-    var lib = barcodes();
-    if (lib) return lib.lookupKeys(code);
-    var keys = [code];
-    if (/^[0-9]+$/.test(code)) {
-      var stripped = code.replace(/^0+/, "");
-      [8, 12, 13, 14].forEach(function (w) { if (stripped.length <= w) keys.push(stripped.padStart(w, "0")); });
-    }
-    return keys.filter(function (k, i) { return keys.indexOf(k) === i; });
+  // The catalogue's codes as the server sends them (lists) made into sets, once.
+  function catalogSets(codes) {
+    if (!codes) return null;
+    return { barcodes: new Set(codes.barcodes || []), skus: new Set(codes.skus || []) };
+  }
+
+  function hasAny(set, keys) {
+    return !!set && keys.some(function (key) { return set.has(key); });
   }
 
   function tasksOf(list) {
@@ -68,28 +69,30 @@
     return { done: done, total: tasks.length };
   }
 
-  // The product a code is a barcode of, among the list's products (null if none).
-  function productOfBarcode(list, code) {
-    var keys = lookupKeys(code);
-    for (var i = 0; i < list.tasks.length; i++) {
-      var product = list.tasks[i].product;
-      if ((product.barcodes || []).some(function (b) { return keys.indexOf(b) >= 0; })) return product;
+  // What a read scan names, in the server's order (product_for_scan): a barcode in
+  // any stored form before a SKU. {id} of a product of the list, {other: true} for one
+  // of the catalogue the list lacks, null for a code no product has. `catalog` is
+  // {barcodes: Set, skus: Set} of the whole catalogue (see catalogSets).
+  function productOf(list, scan, catalog) {
+    var keys = scan.keys, i, product;
+    for (i = 0; i < list.tasks.length; i++) {
+      product = list.tasks[i].product;
+      if ((product.barcodes || []).some(function (b) { return keys.indexOf(b) >= 0; })) return { id: product.id };
     }
+    if (hasAny(catalog && catalog.barcodes, keys)) return { other: true };
+    for (i = 0; i < list.tasks.length; i++) {
+      if (list.tasks[i].product.sku === scan.text) return { id: list.tasks[i].product.id };
+    }
+    if (catalog && catalog.skus.has(scan.text)) return { other: true };
     return null;
   }
 
-  function isProduct(list, code, product) {
-    var found = productOfBarcode(list, code);
-    if (found) return found.id === product.id;
-    return code === product.sku;
-  }
-
-  function wrongMessage(list, code, task, s) {
-    if ((list.known_locations || []).indexOf(code) >= 0) {
-      return fmt(s.wrongLocation, { code: code, expected: task.location.code });
+  function wrongMessage(list, scan, found, task, s) {
+    if ((list.known_locations || []).indexOf(scan.text) >= 0) {
+      return fmt(s.wrongLocation, { code: scan.text, expected: task.location.code });
     }
-    if (productOfBarcode(list, code)) return fmt(s.wrongItem, { sku: task.product.sku, name: task.product.name });
-    return fmt(s.unknown, { code: code });
+    if (found) return fmt(s.wrongItem, { sku: task.product.sku, name: task.product.name });
+    return refusal(scan, s);
   }
 
   function complete(list, task, message) {
@@ -115,7 +118,8 @@
   // Judge one scan {code, quantity} against the list, changing the list for a good
   // scan; answer {ok, message, task_id, finished}. task_id names the task judged
   // against: the server applies the synced scan to that task (or reports a conflict).
-  function judge(list, entry, strings) {
+  // `catalog` (see catalogSets) tells another product's code from an unknown one.
+  function judge(list, entry, strings, catalog) {
     var s = Object.assign({}, ENGLISH, strings || {});
     if (!list) return { ok: false, message: s.notHere };
     var task = currentTask(list);
@@ -124,14 +128,15 @@
       return { ok: false, message: s.finished, finished: true,
                task_id: tasks.length ? tasks[tasks.length - 1].task_id : undefined };
     }
-    var code = clean(entry.code), verdict = { task_id: task.task_id };
-    if (!code) return Object.assign(verdict, { ok: false, message: s.empty });
-    if (code === task.location.code) {
+    var scan = readScan(entry.code), verdict = { task_id: task.task_id };
+    if (!scan.text) return Object.assign(verdict, { ok: false, message: s.empty });
+    if (scan.text === task.location.code) {
       task.location_confirmed = true;
-      return complete(list, task, fmt(s.located, { code: code }));
+      return complete(list, task, fmt(s.located, { code: scan.text }));
     }
-    if (isProduct(list, code, task.product)) return count(list, task, entry.quantity, s);
-    return Object.assign(verdict, { ok: false, message: wrongMessage(list, code, task, s) });
+    var found = productOf(list, scan, catalog);
+    if (found && found.id === task.product.id) return count(list, task, entry.quantity, s);
+    return Object.assign(verdict, { ok: false, message: wrongMessage(list, scan, found, task, s) });
   }
 
   // The quantity box as the server reads it: blank is 1, ASCII digits a number, junk 0.
@@ -142,7 +147,8 @@
   }
 
   var api = { judge: judge, currentTask: currentTask, progress: progress, tasksOf: tasksOf,
-              quantityOf: quantityOf, clean: clean, lookupKeys: lookupKeys, fmt: fmt, ENGLISH: ENGLISH };
+              quantityOf: quantityOf, clean: clean, lookupKeys: lookupKeys, readScan: readScan,
+              refusal: refusal, catalogSets: catalogSets, fmt: fmt, ENGLISH: ENGLISH };
   if (typeof window !== "undefined") window.WarehousePickRules = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })();

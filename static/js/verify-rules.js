@@ -40,8 +40,8 @@
   // forms, before a SKU. {product: id} for a product of this order, {other: true} for
   // one of the catalogue that the order lacks, {} for a code no product has.
   // `catalog` is {barcodes: Set, skus: Set} of the whole catalogue (see catalogSets).
-  function lookUp(order, code, catalog) {
-    var keys = pickRules().lookupKeys(code), i, line;
+  function lookUp(order, scan, catalog) {
+    var keys = scan.keys, code = scan.text, i, line;
     for (i = 0; i < order.lines.length; i++) {
       if (order.lines[i].product_id && any(order.lines[i].barcodes, keys)) return { product: order.lines[i].product_id };
     }
@@ -54,11 +54,7 @@
     return {};
   }
 
-  // The catalogue's codes as the server sends them (lists) made into sets, once.
-  function catalogSets(codes) {
-    if (!codes) return null;
-    return { barcodes: new Set(codes.barcodes || []), skus: new Set(codes.skus || []) };
-  }
+  function catalogSets(codes) { return pickRules().catalogSets(codes); }
 
   function complete(order) {
     return order.lines.every(function (l) { return l.verified_qty === l.quantity; });
@@ -76,9 +72,9 @@
     var s = Object.assign({}, ENGLISH, strings || {}), rules = pickRules();
     if (!order) return { ok: false, message: s.notHere };
     if (order.status !== "picked") return { ok: false, message: s.notPacking };
-    var code = rules.clean(entry.code), found = lookUp(order, code, catalog);
+    var scan = rules.readScan(entry.code), found = lookUp(order, scan, catalog);
     if (found.other) return { ok: false, message: s.wrongItem };
-    if (!found.product) return { ok: false, message: rules.fmt(s.unknown, { code: code }) };
+    if (!found.product) return { ok: false, message: rules.refusal(scan, s) };
     var line = order.lines.filter(function (l) {
       return l.product_id === found.product && l.verified_qty < l.quantity;
     })[0];

@@ -75,9 +75,13 @@ def test_equivalent_forms_of_a_upca_find_the_product(login_as, stocked):
 
 
 @pytest.mark.parametrize("code,message", [
-    ("NOPE-123", "Unknown barcode: NOPE-123"),
+    ("NOPE-123", "Unknown barcode NOPE-123."),
     ("6901234567893", "check digit of 6901234567893 is wrong (expected 2)"),
     ("]E0", "empty"),
+    # With the scanner's ]C1 prefix the reason is given, not "Unknown barcode" (issue 9).
+    ("]C10109506000134353", "GS1 AI 01 (GTIN): the check digit of 09506000134353 is wrong"),
+    ("]C1010950600013435217261332", "GS1 AI 17 (expiry date): 261332 is not a valid YYMMDD"),
+    ("(01)09506000134352(17)260230", "260230 is not a valid YYMMDD date"),
 ])
 def test_bad_codes_are_refused_loudly(login_as, stocked, code, message):
     """Unknown or malformed: the message and data-feedback="bad" (the sound and colour)."""

@@ -8,5 +8,7 @@ const path = require("path");
 
 const rules = require(path.resolve(__dirname, "..", "..", "static", "js", "pick-rules.js"));
 const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const verdicts = input.scans.map((scan) => rules.judge(input.list, scan));
+const catalog = rules.catalogSets(input.list.catalog);  // the page keeps it apart
+delete input.list.catalog;
+const verdicts = input.scans.map((scan) => rules.judge(input.list, scan, null, catalog));
 process.stdout.write(JSON.stringify({ verdicts: verdicts, list: input.list }) + "\n");

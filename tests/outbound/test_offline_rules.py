@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from outbound_support import barcode_of, order_payload, stocked_skus
-from webapp.catalog.models import Barcode, Location
+from webapp.catalog.models import Barcode, Location, Product
 from webapp.extensions import db
 from webapp.orders.intake import intake
 from webapp.orders.models import Order
@@ -64,8 +64,13 @@ def script(pick_list):
         Location.type == "storage", Location.code.not_in([t.location.code for t in tasks]))
         .order_by(Location.id))
     ean = barcode_of(first.product_id)
+    off_list = off_list_product(pick_list)
     scans = [
         ("   ", 1), ("NOT-A-CODE-42", 1), (stray, 1), (barcode_of(other.product_id), 1),
+        # Another product of the catalogue, not on the list: "Wrong item" offline too (issue
+        # 10); malformed codes: their reason on both sides, never "Unknown barcode" (issue 9).
+        (barcode_of(off_list.id), 1), (off_list.sku, 1), ("]C10109506000134353", 1),
+        ("(01)09506000134352(17)260230", 1), (ean[:-1] + str((int(ean[-1]) + 1) % 10), 1),
         (ean, first.quantity + 5), (ean, 0), (f"]E0{ean}", 1), (f"0{ean}", 1),  # GTIN-14 form
         (first.product.sku, 1), (first.location.code, 1), (first.location.code, 1),
     ]
@@ -76,6 +81,13 @@ def script(pick_list):
         else:
             scans += [(task.location.code, 1)] + [(code.translate(FULL_WIDTH), 1)] * task.quantity
     return [{"code": code, "quantity": quantity} for code, quantity in scans]
+
+
+def off_list_product(pick_list):
+    """A product with a barcode that no task of the list picks."""
+    on_list = {task.product_id for task in pick_list.tasks}
+    return db.session.scalar(select(Product).join(Barcode).where(Product.id.not_in(on_list))
+                             .order_by(Product.id).limit(1))
 
 
 def server_verdicts(list_id, picker, scans):
@@ -106,8 +118,13 @@ def test_the_device_judges_every_scan_like_the_server(started, tmp_path):
     assert {v["ok"] for v in mine} == {True, False}
     messages = " | ".join(v["message"] for v in mine)
     for expected in ("Empty scan.", "Unknown barcode", "Wrong location", "Wrong item",
-                     "Too many", "Quantity must be", "confirmed."):
+                     "Too many", "Quantity must be", "confirmed.", "is wrong (expected 2)",
+                     "260230 is not a valid YYMMDD date"):
         assert expected in messages
+    off_list = off_list_product(pick_list)
+    for verdict, scan in zip(mine, scans):
+        if scan["code"] in (barcode_of(off_list.id), off_list.sku):
+            assert verdict["message"].startswith("Wrong item. Pick "), verdict
 
     db.session.expire_all()
     pick_list = db.session.get(PickList, list_id)
@@ -168,7 +185,7 @@ def verify_script(order):
                               .order_by(Barcode.id))
     first = order.lines[0]
     ean = barcode_of(first.product_id)
-    scans = ["NOT-A-CODE-42", other, "", f"]E0{ean}", first.sku]
+    scans = ["NOT-A-CODE-42", other, "", f"]E0{ean}", first.sku, "]C10109506000134353"]
     scans += [ean.translate(FULL_WIDTH)] * first.quantity  # one over: "too many" at the end
     for line in order.lines[1:]:
         scans += [f"0{barcode_of(line.product_id)}"] * line.quantity

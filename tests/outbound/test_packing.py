@@ -112,6 +112,16 @@ def test_verify_refuses_wrong_unknown_and_extra_items(picked_order):
     assert [l.verified_qty for l in db.session.get(Order, order.id).lines] == [line.quantity, 0]
 
 
+@pytest.mark.parametrize("code,reason", [
+    ("]C10109506000134353", "the check digit of 09506000134353 is wrong (expected 2)"),
+    ("]C1010950600013435217260231", "260231 is not a valid YYMMDD date"),
+])
+def test_verify_gives_the_reason_a_code_is_malformed(picked_order, code, reason):
+    order, _list_id = picked_order
+    outcome = packing.verify_scan(order.id, code)
+    assert not outcome.ok and reason in outcome.message and "Unknown" not in outcome.message
+
+
 def test_verify_refuses_an_order_that_is_not_being_packed(warehouse, make_planned):
     (sku,) = stocked_skus(1)
     (order_id,) = make_planned([[(sku, 1)]])

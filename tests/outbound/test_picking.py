@@ -76,6 +76,35 @@ def test_unknown_or_empty_code_is_refused(walking, code):
     assert task.picked_qty == 0 and not task.location_confirmed
 
 
+# A malformed code is answered with its reason, never "Unknown barcode" (issue 9): the
+# picking field parses every scan, as "Find stock" and packing do.
+MALFORMED = [
+    ("]C10109506000134353", "GS1 AI 01 (GTIN): the check digit of 09506000134353 is wrong"),
+    ("(01)09506000134352(17)261332", "GS1 AI 17 (expiry date): 261332 is not a valid YYMMDD"),
+    ("4006381333932", "The check digit of 4006381333932 is wrong (expected 1)."),
+]
+
+
+@pytest.mark.parametrize("code,reason", MALFORMED)
+def test_a_malformed_code_is_refused_with_its_reason(walking, code, reason):
+    list_id, picker = walking
+    outcome = picking.scan(list_id, picker, code)
+    assert not outcome.ok and reason in outcome.message, outcome.message
+    assert "Unknown" not in outcome.message
+    assert current(list_id).picked_qty == 0
+
+
+def test_a_gs1_label_with_lot_and_expiry_counts_the_product(walking):
+    """A carton's GS1-128 label names its GTIN: the unit counts like the EAN on it."""
+    list_id, picker = walking
+    task = current(list_id)
+    ean = barcode_of(task.product_id)
+    label = f"]C101{ean.zfill(14)}17261200\x1d10LOT-7"
+    outcome = picking.scan(list_id, picker, label)
+    assert outcome.ok, outcome.message
+    assert current(list_id).picked_qty == 1
+
+
 def test_over_scan_is_refused(walking):
     list_id, picker = walking
     task = current(list_id)

@@ -97,7 +97,8 @@ def _offline_path():
         "summary": "Everything a device needs to judge a pick list's scans offline",
         "parameters": [{"name": "list_id", "in": "path", "required": True,
                         "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "tasks, locations, product codes"},
+        "responses": {"200": {"description": "tasks, locations, product codes, and every "
+                                             "code of the catalogue"},
                       "403": {"description": "not the picker of this list"},
                       "404": {"description": "no such list"}}}}
 

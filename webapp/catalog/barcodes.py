@@ -1,5 +1,10 @@
 """Barcode rules: check digits, symbology detection, GS1 element strings, normalisation.
 
+read_scan() is the one parse at the edge of every scan field (lookup, picking,
+packing, and every screen to come): it answers what the scan holds (GTIN, SSCC,
+lot, serial, expiry and other dates as dates, the keys to look it up by) or a
+refusal with its reason.
+
 The one place the server decides what a code is. Numeric retail codes carry a
 mod-10 check digit (GS1 General Specifications, 7.9); GS1-128 / GS1 DataMatrix /
 GS1 QR carry element strings (AI + data, variable fields ended by GS); anything
@@ -10,7 +15,9 @@ the cases in tests/cases/barcodes.json and must agree, message for message.
 """
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from calendar import monthrange
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timezone
 
 # AIM symbology identifiers a scanner may prefix (]C1 = GS1-128, ]E0 = EAN, ...).
 _SYMBOLOGY_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -115,7 +122,8 @@ _EAN_SYMBOLOGIES = {"]E0", "]E4"}                 # EAN-13/UPC-A, EAN-8
 # GS1 AI encodable character set 82 (General Specifications, figure 7.11-1).
 _CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+")
 _HRI = re.compile(r"\(([0-9]{2,4})\)([^()]*)")
-_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+# Two-digit prefixes of four-digit AIs (31nn-36nn: measures, the last digit the decimals).
+_FOUR_DIGIT = ("31", "32", "33", "34", "35", "36")
 
 
 @dataclass(frozen=True)
@@ -135,62 +143,130 @@ GS1_AIS = {
     "02": AI("content GTIN", 14, check=True),
     "10": AI("batch/lot", max_length=20, numeric=False),
     "11": AI("production date", 6, date=True),
+    "12": AI("due date", 6, date=True),
+    "13": AI("packaging date", 6, date=True),
     "15": AI("best before date", 6, date=True),
+    "16": AI("sell by date", 6, date=True),
     "17": AI("expiry date", 6, date=True),
     "21": AI("serial number", max_length=20, numeric=False),
     "37": AI("count", max_length=8),
 }
+# What read_scan() names each element (dates as dates).
+_FIELDS = {"00": "sscc", "10": "lot", "21": "serial", "37": "count", "11": "production_date",
+           "12": "due_date", "13": "packaging_date", "15": "best_before", "16": "sell_by",
+           "17": "expiry"}
+
+
+def _spec(ai):
+    """The AI's rules: the table's, or a measure (31nn-36nn, six digits)."""
+    if ai in GS1_AIS:
+        return GS1_AIS[ai]
+    if len(ai) == 4 and ai[:2] in _FOUR_DIGIT and is_numeric(ai):
+        return AI("measure", 6)
+    return None
 
 
 @dataclass
 class ParsedBarcode:
-    """What a scan holds. `errors` lists every problem found; empty means valid."""
+    """What a scan holds. `errors` lists every problem found; empty means valid.
+
+    `text` is the scan as read (cleaned, without the scanner's prefix): what a
+    location code or a SKU is matched against. `keys` are the stored forms a
+    product barcode or SSCC may take (just `text` when the scan is refused).
+    """
     symbology_id: str | None
     kind: str | None           # gs1, ean13, upca, ean8, gtin, code128 (None: empty)
     code: str                  # the primary code: SSCC, GTIN or the cleaned text
     gtin: str | None = None    # GTIN-14 of a retail code, or AI 01 (else 02) of GS1
-    ais: dict = field(default_factory=dict)
+    ais: dict = field(default_factory=dict)      # element data as read (dates as YYMMDD)
     errors: list = field(default_factory=list)
+    text: str = ""
+    keys: list = field(default_factory=list)
+    sscc: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    count: str | None = None
+    expiry: date | None = None
+    best_before: date | None = None
+    sell_by: date | None = None
+    due_date: date | None = None
+    production_date: date | None = None
+    packaging_date: date | None = None
 
     @property
     def ok(self):
         """True when nothing is wrong with the code."""
         return not self.errors
 
+    @property
+    def reason(self):
+        """Why the scan is refused (every problem, in one line), or None."""
+        return " ".join(self.errors) or None
+
     def as_dict(self):
-        """The plain-dict form (what static/js/barcodes.js parse() returns)."""
-        return asdict(self)
+        """The plain-dict form (what static/js/barcodes.js parse() returns), dates ISO."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value.isoformat() if isinstance(value, date) else value
+                for name, value in out.items()}
 
 
-def parse(raw, strict=False):
+def read_scan(raw, today=None):
+    """The one parse at the edge of a scan field: a ParsedBarcode, valid or refused.
+
+    Callers match `text` against location codes and SKUs and `keys` against
+    product barcodes; a refused scan (not `ok`) that matches nothing stored
+    verbatim is answered with its `reason`, never "Unknown barcode".
+    """
+    return parse(raw, today=today)
+
+
+def parse(raw, strict=False, today=None):
     """Parse a raw scan into a ParsedBarcode; with `strict`, raise BarcodeError if invalid.
 
     GS1 when the scanner's identifier says so (]C1, ]d2, ]Q3, ]e0), the data has a
     GS or is in the (AI)data human-readable form, or (unprefixed) it starts with
     AI 00/01/02 and parses cleanly as GS1; otherwise EAN/UPC/GTIN by length, or Code128.
+    `today` (a date) places two-digit years in their century; the current UTC date by default.
     """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     match = _SYMBOLOGY_ID.match(text)
     symbology = match.group(0) if match else None
     code = text[len(symbology or ""):].strip()
+    today = today or datetime.now(timezone.utc).date()
     if not code:
         result = ParsedBarcode(symbology, None, "", errors=["The barcode is empty."])
     elif symbology in _GS1_SYMBOLOGIES or code.startswith("(") or GS in code:
-        result = _parse_gs1(symbology, code)
+        result = _parse_gs1(symbology, code, today)
     elif symbology in _EAN_SYMBOLOGIES and not (is_numeric(code) and len(code) in (8, 12, 13)):
         result = ParsedBarcode(symbology, None, code, errors=[
             f"An EAN/UPC barcode ({symbology}) holds 8, 12 or 13 digits."])
     else:
-        result = _parse_plain(symbology, code)
+        result = _parse_plain(symbology, code, today)
+    result.text = code
+    result.keys = _scan_keys(result)
     if strict and result.errors:
         raise BarcodeError(" ".join(result.errors))
     return result
 
 
-def _parse_plain(symbology, code):
+def _scan_keys(result):
+    """The stored forms a parsed scan may match: the text, then its GTIN/SSCC forms."""
+    if not result.text:
+        return []
+    if not result.ok:
+        return [result.text]
+    keys = [result.text, result.code] + _numeric_forms(result.text)
+    if result.sscc:
+        keys.append(result.sscc)
+    if result.gtin:
+        keys += _numeric_forms(result.gtin)
+    return list(dict.fromkeys(keys))
+
+
+def _parse_plain(symbology, code, today):
     """A retail code by its length, else Code128 (or GS1 when it plainly is one)."""
     if not (is_numeric(code) and len(code) in _RETAIL) and code[:2] in ("00", "01", "02"):
-        guess = _parse_gs1(symbology, code)
+        guess = _parse_gs1(symbology, code, today)
         if guess.ok:
             return guess
     try:
@@ -201,24 +277,26 @@ def _parse_plain(symbology, code):
     return ParsedBarcode(symbology, kind, code, code.zfill(14) if kind != "code128" else None)
 
 
-def _parse_gs1(symbology, text):
+def _parse_gs1(symbology, text, today):
     """An element string, raw (GS-separated) or in the (AI)data form."""
-    ais, errors = {}, []
+    ais, errors, found = {}, [], {}
     elements, trouble = _hri_elements(text) if text.startswith("(") else _raw_elements(text)
     for ai, value in elements:
-        problem = _check_element(ai, value) if ai in GS1_AIS else (
+        problem = _check_element(ai, value, today) if _spec(ai) else (
             f"Unknown GS1 application identifier: {ai}.")
         if ai in ais:
             problem = f"GS1 AI {ai} appears more than once."
         if problem:
             errors.append(problem)
-        else:
-            ais[ai] = value
+            continue
+        ais[ai] = value
+        if ai in _FIELDS:
+            found[_FIELDS[ai]] = _date_of(value, today) if _spec(ai).date else value
     errors += trouble
     gtin = ais.get("01") or ais.get("02")
     hri = "".join(f"({ai}){value}" for ai, value in ais.items())
     primary = ais.get("00") or gtin or (text if errors else hri)
-    return ParsedBarcode(symbology, "gs1", primary, gtin, ais, errors)
+    return ParsedBarcode(symbology, "gs1", primary, gtin, ais, errors, **found)
 
 
 def _raw_elements(text):
@@ -232,11 +310,11 @@ def _raw_elements(text):
         if text[pos] == GS:  # a GS after a fixed-length field is allowed, and harmless
             pos += 1
             continue
-        ai = text[pos:pos + 2]
-        spec = GS1_AIS.get(ai)
+        ai = text[pos:pos + (4 if text[pos:pos + 2] in _FOUR_DIGIT else 2)]
+        spec = _spec(ai)
         if spec is None:
             return elements, [f"Unknown GS1 application identifier: {ai}."]
-        pos += 2
+        pos += len(ai)
         if spec.length:
             value = text[pos:pos + spec.length]
             pos += len(value)
@@ -258,9 +336,9 @@ def _hri_elements(text):
     return [(m.group(1), m.group(2).strip()) for m in matches], []
 
 
-def _check_element(ai, value):
+def _check_element(ai, value, today):
     """The message for what is wrong with one element's value, or None."""
-    spec = GS1_AIS[ai]
+    spec = _spec(ai)
     if spec.length and (len(value) != spec.length or not is_numeric(value)):
         return _length_message(ai, spec)
     if not spec.length:
@@ -270,7 +348,7 @@ def _check_element(ai, value):
     if spec.check and not has_valid_check_digit(value):
         return (f"GS1 AI {ai} ({spec.name}): the check digit of {value} is wrong "
                 f"(expected {gs1_check_digit(value[:-1])}).")
-    if spec.date and not _valid_yymmdd(value):
+    if spec.date and _date_of(value, today) is None:
         return f"GS1 AI {ai} ({spec.name}): {value} is not a valid YYMMDD date."
     return None
 
@@ -283,14 +361,25 @@ def _length_message(ai, spec):
     return f"GS1 AI {ai} ({spec.name}) holds 1 to {spec.max_length} {what}."
 
 
-def _valid_yymmdd(value):
-    """Month 01-12, day 00 (meaning the month's end, GS1 7.12) up to the month's length.
+def gs1_year(yy, today):
+    """The full year of a two-digit GS1 year (General Specifications 7.12): within
+    49 years behind and 50 ahead of `today`'s year."""
+    difference = yy - today.year % 100
+    century = today.year - today.year % 100
+    if 51 <= difference <= 99:
+        century -= 100
+    elif -99 <= difference <= -50:
+        century += 100
+    return century + yy
 
-    The century is not known from two digits; leap years are taken as YY % 4 == 0,
-    which is right for 2001-2099.
-    """
-    year, month, day = int(value[:2]), int(value[2:4]), int(value[4:])
+
+def _date_of(value, today):
+    """The date of a YYMMDD value, or None when there is no such day. Day 00 means
+    the last day of the month (GS1 General Specifications, 3.4: "DD filled with 00")."""
+    year, month, day = gs1_year(int(value[:2]), today), int(value[2:4]), int(value[4:])
     if not 1 <= month <= 12:
-        return False
-    days = 28 if month == 2 and year % 4 else _DAYS[month - 1]
-    return day <= days
+        return None
+    last = monthrange(year, month)[1]
+    if day > last:
+        return None
+    return date(year, month, day or last)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from .barcodes import BarcodeError, classify, clean, lookup_keys, parse
+from .barcodes import BarcodeError, classify, read_scan
 from .models import LOCATION_TYPES, Barcode, Location, Product, StockLevel, Warehouse
 
 
@@ -18,25 +18,38 @@ def resolve_code(raw):
     """What a scanned code names: ("location", Location) or ("product", Product).
 
     Location codes are looked up first as they are typed; product codes by
-    every equivalent stored form. Raises CatalogError for unknown or malformed.
+    every equivalent stored form. Raises CatalogError for unknown or malformed
+    (with the reason the code is malformed, e.g. a bad check digit or date).
     """
-    code = clean(raw)
-    if not code:
+    scan = read_scan(raw)
+    if not scan.text:
         raise CatalogError(_("The barcode is empty."))
-    location = db.session.scalar(select(Location).where(Location.code == code))
+    location = db.session.scalar(select(Location).where(Location.code == scan.text))
     if location:
         return "location", location
-    parsed = parse(code)
-    if parsed.errors:
-        raise CatalogError(parsed.errors[0])
-    code = parsed.code
-    barcode = db.session.scalar(select(Barcode).where(Barcode.code.in_(lookup_keys(code))))
-    if barcode:
-        return "product", barcode.product
-    product = db.session.scalar(select(Product).where(Product.sku == code))
-    if product:
-        return "product", product
-    raise CatalogError(_("Unknown barcode: %(code)s", code=code))
+    product_id = product_for_scan(scan)
+    if product_id is not None:
+        return "product", db.session.get(Product, product_id)
+    raise CatalogError(refusal(scan))
+
+
+def product_for_scan(scan):
+    """The id of the product a read scan names, or None: a product barcode in any
+    stored form (only verbatim when the scan is refused), else a SKU.
+
+    The oldest barcode wins where two products hold equivalent forms of one code:
+    always the same answer (and the one the device's copies give first).
+    """
+    if not scan.text:
+        return None
+    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(scan.keys))
+                              .order_by(Barcode.id).limit(1))
+    return found or db.session.scalar(select(Product.id).where(Product.sku == scan.text))
+
+
+def refusal(scan):
+    """What to say of a scan that names nothing: why it is malformed, else unknown."""
+    return scan.reason or _("Unknown barcode %(code)s.", code=scan.code)
 
 
 def stock_of_product(product_id):

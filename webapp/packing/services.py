@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from ..catalog.barcodes import clean, lookup_keys
-from ..catalog.models import Barcode, Location, Product
+from ..catalog.barcodes import read_scan
+from ..catalog.services import product_for_scan, refusal
+from ..catalog.models import Location
 from ..catalog.stock import move_stock
 from ..extensions import db
 from ..orders.models import Order
@@ -47,8 +48,8 @@ def find_order(raw_code):
 
     'PL12-3' is pick list 12, cart slot 3: what is printed on the cart slot.
     """
-    code = clean(raw_code).upper()
-    order = None
+    text = read_scan(raw_code).text
+    code, order = text.upper(), None
     if code.startswith("ORD") and code[3:].isdigit():
         order = db.session.get(Order, int(code[3:]))
     elif (slot_code := CART_SLOT.fullmatch(code)) is not None:
@@ -57,7 +58,7 @@ def find_order(raw_code):
             PickTask.kind == "pick").limit(1))
         order = db.session.get(Order, order_id) if order_id else None
     if order is None:
-        order = _by_channel_number(clean(raw_code))
+        order = _by_channel_number(text)
     if order is None:
         raise PackingError(_("No order found for %(code)s.", code=code))
     if order.status != "picked":
@@ -95,10 +96,10 @@ def verify_scan(order_id, raw_code):
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status != "picked":
         return VerifyOutcome(False, _("This order is not being packed."))
-    code = clean(raw_code)
-    product_id = _product_for(code)
+    scan = read_scan(raw_code)
+    product_id = product_for_scan(scan)
     if product_id is None:
-        return VerifyOutcome(False, _("Unknown barcode %(code)s.", code=code))
+        return VerifyOutcome(False, refusal(scan))
     line = next((l for l in order.lines if l.product_id == product_id
                  and l.verified_qty < l.quantity), None)
     if line is None:
@@ -108,17 +109,6 @@ def verify_scan(order_id, raw_code):
     line.verified_qty += 1
     return VerifyOutcome(True, _("%(sku)s: %(done)d of %(total)d.", sku=line.sku,
                                  done=line.verified_qty, total=line.quantity))
-
-
-def _product_for(code):
-    """The product a code names (barcode in any equivalent form, or SKU)."""
-    if not code:
-        return None
-    # The oldest barcode wins where two products hold equivalent forms of one code:
-    # always the same answer (and the one the device's copy gives first).
-    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(lookup_keys(code)))
-                              .order_by(Barcode.id).limit(1))
-    return found or db.session.scalar(select(Product.id).where(Product.sku == code))
 
 
 def restart_verification(order_id):

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from ..catalog.barcodes import clean, lookup_keys
-from ..catalog.models import Barcode, Location, Product
+from ..catalog.barcodes import read_scan
+from ..catalog.models import Location
+from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import move_stock, release
 from ..extensions import db
 from ..orders.models import Order, OrderException, OrderLine
@@ -110,16 +111,17 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
     task = current_task(pick_list) if task_id is None else _pending_task(pick_list, task_id)
     if task is None:
         return ScanOutcome(False, _("The list is finished."), finished=True)
-    code = clean(raw_code)
-    if not code:
+    scan = read_scan(raw_code)
+    if not scan.text:
         return ScanOutcome(False, _("Empty scan."), task)
-    if code == task.location.code:
+    if scan.text == task.location.code:
         task.location_confirmed = True
         return _maybe_complete(pick_list, task, user_id, device_id,
-                               _("Location %(code)s confirmed.", code=code))
-    if _is_product(code, task.product_id):
+                               _("Location %(code)s confirmed.", code=scan.text))
+    product_id = product_for_scan(scan)
+    if product_id == task.product_id:
         return _count(pick_list, task, quantity, user_id, device_id)
-    return ScanOutcome(False, _wrong_scan_message(code, task), task)
+    return ScanOutcome(False, _wrong_scan_message(scan, product_id, task), task)
 
 
 def _pending_task(pick_list, task_id):
@@ -132,25 +134,15 @@ def _pending_task(pick_list, task_id):
     return task
 
 
-def _is_product(code, product_id):
-    """True when code is a barcode (in any equivalent form) or the SKU of the product."""
-    found = db.session.scalar(select(Barcode.product_id).where(
-        Barcode.code.in_(lookup_keys(code))).order_by(Barcode.id).limit(1))  # as packing
-    if found is not None:
-        return found == product_id
-    return db.session.scalar(select(Product.id).where(Product.sku == code)) == product_id
-
-
-def _wrong_scan_message(code, task):
-    """Say what was scanned and what is expected instead."""
-    if db.session.scalar(select(Location.id).where(Location.code == code)):
-        return _("Wrong location %(code)s. Go to %(expected)s.", code=code,
+def _wrong_scan_message(scan, product_id, task):
+    """Say what was scanned and what is expected instead (or why the code is malformed)."""
+    if db.session.scalar(select(Location.id).where(Location.code == scan.text)):
+        return _("Wrong location %(code)s. Go to %(expected)s.", code=scan.text,
                  expected=task.location.code)
-    if (db.session.scalar(select(Barcode.id).where(Barcode.code.in_(lookup_keys(code))))
-            or db.session.scalar(select(Product.id).where(Product.sku == code))):
+    if product_id is not None:
         return _("Wrong item. Pick %(sku)s — %(name)s.", sku=task.product.sku,
                  name=task.product.name)
-    return _("Unknown barcode %(code)s.", code=code)
+    return refusal(scan)
 
 
 def _count(pick_list, task, quantity, user_id, device_id):

@@ -9,11 +9,13 @@ from ..packing.services import order_barcode
 
 
 def pick_list_payload(pick_list):
-    """Tasks with their locations and every code each product answers to."""
+    """Tasks with their locations, every code each product answers to, and the
+    catalogue's codes (another product's code is a wrong item, as online)."""
     tasks = [_task(task) for task in pick_list.tasks]
     known = db.session.scalars(select(Location.code).where(Location.active.is_(True))).all()
     return {"pick_list_id": pick_list.id, "user_id": pick_list.picker_id,
-            "status": pick_list.status, "tasks": tasks, "known_locations": known}
+            "status": pick_list.status, "tasks": tasks, "known_locations": known,
+            "catalog": catalog_codes()}
 
 
 def _task(task):
