@@ -4,6 +4,9 @@ import secrets
 from pathlib import Path
 
 QUEUE_NAMES = ("picking", "packing", "reconciliation", "default")
+# Our own by default: another app's RQ worker on a shared Redis listens on `default`
+# and would take (and fail) our jobs. QUEUE_PREFIX="" gives the bare names.
+DEFAULT_QUEUE_PREFIX = "wh-"
 
 
 def _bool(name, default=False):
@@ -33,7 +36,7 @@ def from_environment(instance_path):
     """Build the config mapping the factory loads."""
     sqlite_default = f"sqlite:///{Path(instance_path) / 'warehouse.db'}"
     secure = _bool("SECURE_COOKIES")
-    prefix = os.environ.get("QUEUE_PREFIX", "")
+    prefix = os.environ.get("QUEUE_PREFIX", DEFAULT_QUEUE_PREFIX)
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", sqlite_default),
