@@ -168,7 +168,7 @@ def short_pick_rate(period, zone=None, person=None, now=None):
             for pid, lines, short in facts if lines]
     rows.sort(key=lambda row: -row[3])
     return Kpi("short_pick_rate", _l("Short-pick rate"),
-               [_l("Person"), _l("Lines finished"), _l("Short"), _l("Short %")], rows,
+               [_l("Person"), _l("Lines finished"), _l("Short lines"), _l("Short %")], rows,
                [_l("Short %")], [(r[0], [r[3]]) for r in rows], "%")
 
 
