@@ -61,4 +61,9 @@ def from_environment(instance_path):
         "LANGUAGES": ("en", "zh"),
         "BABEL_DEFAULT_LOCALE": "en",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # The supervisor's console: the warehouse's day, and when to raise a flag.
+        "WAREHOUSE_TIMEZONE": os.environ.get("WAREHOUSE_TIMEZONE", "Asia/Shanghai"),
+        "CUTOFF_AT_RISK_MINUTES": int(os.environ.get("CUTOFF_AT_RISK_MINUTES", 120)),
+        "DEVICE_SILENT_MINUTES": int(os.environ.get("DEVICE_SILENT_MINUTES", 15)),
+        "DEFAULT_REORDER_POINT": int(os.environ.get("DEFAULT_REORDER_POINT", 10)),
     }

@@ -75,7 +75,8 @@ def _orders(rng, products, count=36, planned=24):
         if n == count - 2:
             lines.append({"sku": "SKU-UNKNOWN", "quantity": 1})
         intake({"channel": rng.choice(("tmall", "jd")), "order_no": f"{880000 + n}",
-                "priority": 1 if n % 7 == 0 else 0, "address": address, "lines": lines})
+                "priority": 1 if n % 7 == 0 else 0, "address": address, "lines": lines,
+                "cutoff_at": _demo_cutoff(n)})
         if n == planned - 1:
             db.session.flush()
             wave = Wave(params_json=json.dumps({"max_orders": 8, "max_lines": 30}))
@@ -83,6 +84,17 @@ def _orders(rng, products, count=36, planned=24):
             db.session.flush()
             run_wave(wave)
     return count
+
+
+def _demo_cutoff(n):
+    """Carrier cut-offs around the time the demo is seeded, so the supervisor's console
+    shows orders late, at risk and due later (every fourth order has none)."""
+    from datetime import timedelta
+
+    from .timeutil import utcnow
+    offsets = (None, -0.5, 1, 5)
+    hours = offsets[n % 4]
+    return None if hours is None else (utcnow() + timedelta(hours=hours)).isoformat()
 
 
 def _locations(warehouse):

@@ -51,6 +51,8 @@ class Product(db.Model):
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     image_url: Mapped[str | None] = mapped_column(String(500))
+    # Below this many units in stock the product shows as low (库存监控); None: the default.
+    reorder_point: Mapped[int | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
 
     barcodes: Mapped[list["Barcode"]] = relationship(

@@ -16,8 +16,14 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.route("/")
 @allow(*ROLES)
 def home():
-    """The work of each role the person holds, biggest buttons first."""
-    return render_template("core/home.html", cards=cards_for(current_user.roles))
+    """The work of each role the person holds, biggest buttons first; a supervisor's
+    home is the live console (webapp/supervision/tiles.py) above the cards."""
+    from ..supervision.views import console_tiles, tile_links
+    # A card that opens the same page as a tile's title would only repeat it.
+    linked = tile_links(current_user.roles)
+    cards = [card for card in cards_for(current_user.roles) if card["url"] not in linked]
+    return render_template("core/home.html", cards=cards,
+                           tiles=console_tiles(current_user.roles))
 
 
 @bp.route("/healthz")

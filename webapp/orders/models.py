@@ -78,6 +78,8 @@ class OrderLine(db.Model):
 class OrderEvent(db.Model):
     """One state transition, with who made it and when: the order's audit trail."""
 
+    __table_args__ = (Index("ix_order_event_to_status_created", "to_status", "created_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16))

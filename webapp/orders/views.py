@@ -10,6 +10,8 @@ from ..packing.carriers import CARRIERS
 from . import intake, services
 from .models import ORDER_STATES, Order
 
+from . import tiles  # noqa: F401,E402 - registers its console tile
+
 bp = Blueprint("orders", __name__, template_folder="templates")
 
 ORDER_VIEWERS = ("supervisor", "admin", "customer_service")

@@ -58,6 +58,7 @@ class PickList(db.Model):
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"), index=True)
     picker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")  # set by a supervisor
     planned_distance_m: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -89,7 +90,7 @@ class PickTask(db.Model):
     location_confirmed: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     short_reason: Mapped[str | None] = mapped_column(String(16))
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     pick_list: Mapped[PickList] = relationship(back_populates="tasks")
     location = relationship("Location")

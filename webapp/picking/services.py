@@ -46,7 +46,7 @@ def lists_for(user_id):
         select(PickList).where(or_(
             (PickList.picker_id == user_id) & PickList.status.in_(("open", "in_progress")),
             (PickList.picker_id.is_(None)) & (PickList.status == "open")))
-        .order_by(PickList.picker_id.is_(None), PickList.id)).all()
+        .order_by(PickList.picker_id.is_(None), PickList.priority.desc(), PickList.id)).all()
 
 
 def start_list(list_id, user_id):

@@ -13,6 +13,8 @@ from . import services, waves
 from .jobs import plan_wave
 from .models import SHORT_REASONS, PickList, Wave
 
+from . import tiles  # noqa: F401,E402 - registers its console tile
+
 bp = Blueprint("picking", __name__, template_folder="templates")
 
 

@@ -23,7 +23,8 @@ class ScanRecord(db.Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     seq: Mapped[int] = mapped_column(default=0)
     device_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    server_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    server_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                  index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(200))

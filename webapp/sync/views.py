@@ -12,6 +12,8 @@ from ..queues import enqueue
 from . import actions, offline, services
 from .jobs import apply_scan_batch
 
+from . import tiles  # noqa: F401,E402 - registers its console tile
+
 bp = Blueprint("sync", __name__, template_folder="templates")
 actions.discover()  # before the route below is declared: it lets in every scanning role
 

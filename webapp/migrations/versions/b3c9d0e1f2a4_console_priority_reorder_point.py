@@ -1,0 +1,37 @@
+"""supervisor's console: pick list priority, product reorder point, KPI indexes
+
+Revision ID: b3c9d0e1f2a4
+Revises: ccf4e238ae04
+Create Date: 2026-11-28 20:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'b3c9d0e1f2a4'
+down_revision = 'ccf4e238ae04'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('pick_list') as batch:
+        batch.add_column(sa.Column('priority', sa.Integer(), nullable=False, server_default='0'))
+    with op.batch_alter_table('product') as batch:
+        batch.add_column(sa.Column('reorder_point', sa.Integer(), nullable=True))
+    # The KPIs read facts by time: finished tasks, scans and order events of a period.
+    op.create_index('ix_pick_task_done_at', 'pick_task', ['done_at'])
+    op.create_index('ix_scan_record_server_time', 'scan_record', ['server_time'])
+    op.create_index('ix_order_event_to_status_created', 'order_event', ['to_status', 'created_at'])
+
+
+def downgrade():
+    op.drop_index('ix_order_event_to_status_created', table_name='order_event')
+    op.drop_index('ix_scan_record_server_time', table_name='scan_record')
+    op.drop_index('ix_pick_task_done_at', table_name='pick_task')
+    with op.batch_alter_table('product') as batch:
+        batch.drop_column('reorder_point')
+    with op.batch_alter_table('pick_list') as batch:
+        batch.drop_column('priority')

@@ -1,0 +1,65 @@
+"""Every registered handheld as the supervisor sees it: who used it last, when it last
+synced, how many scans it said were waiting, the conflicts its scans raised.
+
+A device that holds unsent scans and has not been heard from for longer than
+DEVICE_SILENT_MINUTES is flagged: its scans are at risk (flat battery, lost,
+out of range) and someone should go and find it.
+"""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..accounts.models import Device, User
+from ..extensions import db
+from ..sync.models import ScanRecord
+from ..timeutil import utcnow
+from .clock import age_seconds, aware
+
+
+def silent_after():
+    """How long a device holding scans may stay silent before it is flagged."""
+    return timedelta(minutes=current_app.config["DEVICE_SILENT_MINUTES"])
+
+
+def is_silent(device, now=None):
+    """True for a live device with scans waiting, not heard from for too long."""
+    if device.is_revoked or not device.pending_scans:
+        return False
+    seen = aware(device.last_seen_at or device.registered_at)
+    return (now or utcnow()) - seen > silent_after()
+
+
+def overview():
+    """One row per device, flagged ones first, then by name."""
+    devices = db.session.scalars(select(Device).order_by(Device.name)).all()
+    conflicts = dict(db.session.execute(
+        select(ScanRecord.device_id, func.count()).where(ScanRecord.status == "conflict")
+        .group_by(ScanRecord.device_id)).all())
+    open_conflicts = dict(db.session.execute(
+        select(ScanRecord.device_id, func.count()).where(
+            ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
+        .group_by(ScanRecord.device_id)).all())
+    now = utcnow()
+    rows = [{"device": d, "last_user": _last_user(d.id), "silent": is_silent(d, now),
+             "age": age_seconds(d.last_seen_at, now),
+             "conflicts": conflicts.get(d.id, 0), "open_conflicts": open_conflicts.get(d.id, 0),
+             "version": getattr(d, "app_version", None)} for d in devices]
+    return sorted(rows, key=lambda row: (not row["silent"], row["device"].is_revoked,
+                                         row["device"].name))
+
+
+def _last_user(device_id):
+    """The person named on the device's latest scan (one indexed lookup per device)."""
+    return db.session.scalar(
+        select(User).join(ScanRecord, ScanRecord.user_id == User.id)
+        .where(ScanRecord.device_id == device_id)
+        .order_by(ScanRecord.seq.desc(), ScanRecord.id.desc()).limit(1))
+
+
+def summary():
+    """Counts for the console tile: live devices, scans waiting, silent devices."""
+    rows = overview()
+    live = [row for row in rows if not row["device"].is_revoked]
+    return {"live": len(live), "waiting": sum(row["device"].pending_scans for row in live),
+            "silent": [row for row in live if row["silent"]]}

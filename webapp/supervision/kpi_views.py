@@ -1,0 +1,75 @@
+"""The KPI page of the console: charts with their tables, per period, zone and person;
+CSV export of each table."""
+import csv
+import io
+
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access import allow
+from ..accounts.models import User
+from ..extensions import db
+from . import kpis
+from .clock import PERIODS
+from .picklists import pickers
+from .views import SUPERVISORS, bp
+
+
+def _filters():
+    """The period, zone and person asked for; unknown values fall back to 'all'."""
+    period = request.args.get("period", "today")
+    zone = request.args.get("zone", "")
+    person = request.args.get("person", type=int)
+    if period not in PERIODS:
+        period = "today"
+    if zone and zone not in kpis.zones():
+        zone = ""
+    if person and db.session.get(User, person) is None:
+        person = None
+    return {"period": period, "zone": zone or None, "person": person}
+
+
+@bp.route("/console/kpis", endpoint="kpis")
+@allow(*SUPERVISORS)
+def kpi_page():
+    """Every KPI as a chart with its table beside it."""
+    filters = _filters()
+    return render_template("supervision/kpis.html", filters=filters,
+                           results=[func(**filters) for func in kpis.KPIS.values()],
+                           zones=kpis.zones(), people=pickers(), periods=PERIODS)
+
+
+@bp.route("/console/kpis/<name>.csv")
+@allow(*SUPERVISORS)
+def kpi_csv(name):
+    """One KPI's table as CSV (UTF-8 with a BOM, so spreadsheet programs read Chinese)."""
+    func = kpis.KPIS.get(name)
+    if func is None:
+        abort(404)
+    filters = _filters()
+    kpi = func(**filters)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([str(column) for column in kpi.columns])
+    for row in kpi.rows:
+        writer.writerow([_cell(value) for value in row])
+    filename = f"{name}-{filters['period']}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _cell(value):
+    """A table cell as CSV text; a formula-looking text is defused for spreadsheets."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text):
+    """True for text that is a plain number (a negative number is not a formula)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

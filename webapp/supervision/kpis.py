@@ -1,0 +1,225 @@
+"""KPIs read from the tables that hold the facts: finished pick tasks, synced scan
+records, order events and stock levels (kept equal to the ledger).
+
+Each KPI returns a Kpi: the columns and rows of its table (what the CSV export
+writes and screen readers read) and the bars its chart draws from the same rows.
+Periods are the warehouse's local days (see clock.py): a task finished at 00:10
+counts for the day it was finished, whatever day its list was started.
+"""
+import math
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, case, cast, func, select
+
+from ..accounts.models import User
+from ..catalog.models import Location, Product, StockLevel
+from ..extensions import db
+from ..orders.models import Order, OrderEvent
+from ..picking.models import PickList, PickTask
+from ..sync.models import ScanRecord
+from .clock import aware, local_time, period_bounds
+
+
+@dataclass
+class Kpi:
+    """One KPI's table (columns, rows) and chart (series names, bars: label and values)."""
+
+    name: str
+    title: object
+    columns: list
+    rows: list = field(default_factory=list)
+    series: list = field(default_factory=list)
+    bars: list = field(default_factory=list)
+    unit: object = ""
+    note: object = ""
+
+
+def percentile(values, fraction):
+    """The nearest-rank percentile of a list (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
+
+
+def _hour_bucket(column):
+    """The clock hour of a timestamp, as text, on SQLite and PostgreSQL alike."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("hour", column), "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", column)
+
+
+def _person(user):
+    """How a person is named in a table."""
+    return (user.display_name or user.username) if user else "—"
+
+
+def _finished_tasks(start, end, zone, person):
+    """A query over pick tasks finished in [start, end), optionally of a zone and a picker."""
+    query = (select().select_from(PickTask)
+             .join(PickList, PickList.id == PickTask.pick_list_id)
+             .where(PickTask.kind == "pick", PickTask.status.in_(("done", "short")),
+                    PickTask.done_at >= start, PickTask.done_at < end))
+    if zone:
+        query = query.join(Location, Location.id == PickTask.location_id).where(
+            Location.zone == zone)
+    if person:
+        query = query.where(PickList.picker_id == person)
+    return query
+
+
+def lines_per_hour(period, zone=None, person=None, now=None):
+    """Lines picked per person ÷ the clock hours in which they picked (breaks don't count)."""
+    start, end = period_bounds(period, now)
+    query = _finished_tasks(start, end, zone, person).add_columns(
+        PickList.picker_id, func.count().filter(PickTask.status == "done"),
+        func.count(_hour_bucket(PickTask.done_at).distinct())).group_by(PickList.picker_id)
+    facts = db.session.execute(query).all()
+    users = _users(row[0] for row in facts)
+    rows = []
+    for picker_id, lines, hours in facts:
+        rate = round(lines / hours, 1) if hours else 0.0
+        rows.append([_person(users.get(picker_id)), lines, hours, rate])
+    rows.sort(key=lambda row: -row[3])
+    return Kpi("lines_per_hour", _l("Lines picked per hour"),
+               [_l("Person"), _l("Lines"), _l("Hours with picking"), _l("Lines per hour")],
+               rows, [_l("Lines per hour")], [(r[0], [r[3]]) for r in rows], _l("lines/h"))
+
+
+def _users(ids):
+    """People by id."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _packed(start, end):
+    """(order created, packed at, cut-off) of orders packed in [start, end)."""
+    return db.session.execute(
+        select(Order.created_at, func.min(OrderEvent.created_at), Order.cutoff_at)
+        .join(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(OrderEvent.to_status == "packed", OrderEvent.created_at >= start,
+               OrderEvent.created_at < end)
+        .group_by(Order.id, Order.created_at, Order.cutoff_at)).all()
+
+
+def _by_day(items):
+    """Group (moment, value) pairs by the warehouse's local day, in order."""
+    days = {}
+    for moment, value in items:
+        days.setdefault(local_time(moment).strftime("%m-%d"), []).append(value)
+    return sorted(days.items())
+
+
+def cycle_time(period, now=None, **_filters):
+    """Order received → packed, in minutes: p50 and p90 per day and overall."""
+    start, end = period_bounds(period, now)
+    facts = [(aware(packed), (aware(packed) - aware(created)).total_seconds() / 60)
+             for created, packed, _cutoff in _packed(start, end)]
+    rows = [[day, len(v), round(percentile(v, .5), 1), round(percentile(v, .9), 1)]
+            for day, v in _by_day(facts)]
+    everything = [minutes for _moment, minutes in facts]
+    if everything:
+        rows.append([_l("All"), len(everything), round(percentile(everything, .5), 1),
+                     round(percentile(everything, .9), 1)])
+    return Kpi("cycle_time", _l("Order cycle time (received → packed)"),
+               [_l("Day"), _l("Orders packed"), _l("p50 (min)"), _l("p90 (min)")], rows,
+               [_l("p50"), _l("p90")], [(str(r[0]), [r[2], r[3]]) for r in rows], _l("min"),
+               _l("Per zone and per person do not apply: an order is not picked by one."))
+
+
+def pick_accuracy(period, zone=None, person=None, now=None):
+    """Wrong scans per 1,000 pick scans, per person, from the synced scan records."""
+    start, end = period_bounds(period, now)
+    query = (select(ScanRecord.user_id, func.count(),
+                    func.count().filter(ScanRecord.status == "rejected"))
+             .where(ScanRecord.action == "pick", ScanRecord.server_time >= start,
+                    ScanRecord.server_time < end).group_by(ScanRecord.user_id))
+    if zone:
+        query = (query.join(PickTask, PickTask.id == ScanRecord.task_id)
+                 .join(Location, Location.id == PickTask.location_id)
+                 .where(Location.zone == zone))
+    if person:
+        query = query.where(ScanRecord.user_id == person)
+    facts = db.session.execute(query).all()
+    users = _users(row[0] for row in facts)
+    rows = [[_person(users.get(uid)), total, wrong, round(1000 * wrong / total, 1)]
+            for uid, total, wrong in facts if total]
+    rows.sort(key=lambda row: -row[3])
+    return Kpi("pick_accuracy", _l("Pick accuracy: wrong scans per 1,000"),
+               [_l("Person"), _l("Scans"), _l("Wrong scans"), _l("Per 1,000")], rows,
+               [_l("Wrong per 1,000")], [(r[0], [r[3]]) for r in rows], "‰",
+               _l("From scans synced by handhelds (online scans on the web page are judged "
+                  "at once and not kept)."))
+
+
+def short_pick_rate(period, zone=None, person=None, now=None):
+    """Share of finished pick lines reported short, per person."""
+    start, end = period_bounds(period, now)
+    query = _finished_tasks(start, end, zone, person).add_columns(
+        PickList.picker_id, func.count(), func.count().filter(PickTask.status == "short")
+    ).group_by(PickList.picker_id)
+    facts = db.session.execute(query).all()
+    users = _users(row[0] for row in facts)
+    rows = [[_person(users.get(pid)), lines, short, round(100 * short / lines, 1)]
+            for pid, lines, short in facts if lines]
+    rows.sort(key=lambda row: -row[3])
+    return Kpi("short_pick_rate", _l("Short-pick rate"),
+               [_l("Person"), _l("Lines finished"), _l("Short lines"), _l("Short %")], rows,
+               [_l("Short %")], [(r[0], [r[3]]) for r in rows], "%")
+
+
+def on_time(period, now=None, **_filters):
+    """Orders packed by their cut-off vs after it, per day (orders without one left out)."""
+    start, end = period_bounds(period, now)
+    facts = [(aware(packed), aware(packed) <= aware(cutoff))
+             for _created, packed, cutoff in _packed(start, end) if cutoff is not None]
+    rows = []
+    for day, flags in _by_day(facts):
+        good = sum(flags)
+        rows.append([day, good, len(flags) - good, round(100 * good / len(flags), 1)])
+    return Kpi("on_time", _l("Orders packed on time against the cut-off"),
+               [_l("Day"), _l("On time"), _l("Late"), _l("On time %")], rows,
+               [_l("On time"), _l("Late")], [(r[0], [r[1], r[2]]) for r in rows], _l("orders"),
+               _l("Shipped means packed until handover is recorded."))
+
+
+def stock_watch(period=None, limit=100, **_filters):
+    """Products out of stock or at or below their reorder point (库存监控), worst first."""
+    default = current_app.config["DEFAULT_REORDER_POINT"]
+    # Only shelves count: stock in the packing area or the defective store is not for sale.
+    available = func.coalesce(func.sum(case((Location.id.is_not(None),
+                                             StockLevel.quantity - StockLevel.reserved),
+                                            else_=0)), 0)
+    point = func.coalesce(Product.reorder_point, default)
+    query = (select(Product.sku, Product.name, cast(available, Integer), point)
+             .outerjoin(StockLevel, StockLevel.product_id == Product.id)
+             .outerjoin(Location, (Location.id == StockLevel.location_id)
+                        & (Location.type == "storage"))
+             .where(Product.active.is_(True))
+             .group_by(Product.id, Product.sku, Product.name, Product.reorder_point)
+             .having(available <= point).order_by(available, Product.sku))
+    facts = db.session.execute(query).all()
+    outs = sum(1 for row in facts if row[2] <= 0)
+    rows = [[sku, name, qty, reorder, _l("Out of stock") if qty <= 0 else _l("Low")]
+            for sku, name, qty, reorder in facts[:limit]]
+    return Kpi("stock_watch", _l("Stock-outs and low stock"),
+               [_l("SKU"), _l("Product"), _l("Available"), _l("Reorder point"), _l("State")],
+               rows, [_l("Products")], [(_l("Out of stock"), [outs]),
+                                        (_l("Low"), [len(facts) - outs])], _l("products"),
+               _l("Available = on the shelves of storage locations, less reserved units. "
+                  "Reorder point %(n)d unless the product has its own.", n=default))
+
+
+KPIS = {"lines_per_hour": lines_per_hour, "cycle_time": cycle_time,
+        "pick_accuracy": pick_accuracy, "short_pick_rate": short_pick_rate,
+        "on_time": on_time, "stock_watch": stock_watch}
+
+
+def zones():
+    """Storage zones, for the filter."""
+    return db.session.scalars(select(Location.zone).where(Location.type == "storage")
+                              .distinct().order_by(Location.zone)).all()
