@@ -45,8 +45,13 @@ PLANS = {
     "quick": dict(warm=6, one=40, online=20, twenty=16, hundred=4, paced=4, think=1.5),
 }
 WARM_CLIENTS = 8
-INVENTREE = {"median_ms": 63.0, "scans_per_s_20": 29.0, "locked_share": 0.5}
-TARGET_SCANS_PER_S_20 = 290.0
+# The peer measured side by side with this app on a 2-core machine like ours, 2026-11-28:
+# InvenTree 1.5.0-dev, gunicorn 2 sync workers, SQLite WAL, throttling off; (low, high)
+# over the rounds. Printed beside our figures, never divided into a headline: the
+# headline is the ratio to GET /healthz in the same run.
+INVENTREE = {"date": "2026-11-28", "lookup_median_ms": (25, 32), "lookup_per_s_20": (41, 86),
+             "write_per_s_20": (24, 36), "write_locked_share": (0.42, 0.49)}
+TARGET_COST = 2.0  # a writing scan should cost at most 2x a trivial request
 
 
 def tasks_needed(plan, pickers=100):
@@ -204,6 +209,7 @@ def report(label, results, server_log_locked, checks, think):
     print(table(["check", "expected", "found", "ok"],
                 [(n, e, f, "yes" if ok else "**NO**") for n, e, f, ok in checks]))
     return {"median_ms": s1.median_ms, "per_s_20": s20.per_s,
+            "cost_1": s1.median_ms / b1.median_ms, "cost_20": b20.per_s / s20.per_s,
             "failed": sum(p[1].summary().failed for p in results.values()),
             "requests": sum(p[1].summary().n for p in results.values()),
             "locked": locked_responses(results) + server_log_locked,
@@ -211,29 +217,38 @@ def report(label, results, server_log_locked, checks, think):
             "p95_paced": results["paced"][1].summary().p95_ms}
 
 
+def span(low_high, unit=""):
+    """'low–high unit' of a measured range."""
+    low, high = low_high
+    return f"{low:g}–{high:g}{unit}"
+
+
 def peer_table(figures):
-    """Ours against InvenTree's published figures and the target of 10x its throughput."""
+    """Ours beside the peer's side-by-side figures, and against the ≤ 2× target."""
     labels = list(figures)
-    header = ["figure", "InvenTree (published)", "target"] + labels
+    header = ["figure", f"InvenTree ({INVENTREE['date']})", "target"] + labels
     rows = [
-        ["median scan latency, 1 client", "63 ms", "—"]
-        + [f"{ms(f['median_ms'])} ({INVENTREE['median_ms'] / f['median_ms']:.1f}× faster)"
+        ["writing scan ÷ GET /healthz, median at 1 client", "—", f"≤ {TARGET_COST:g}×"]
+        + [f"{f['cost_1']:.1f}×{' — met' if f['cost_1'] <= TARGET_COST else ' — missed'}"
            for f in figures.values()],
-        ["scans/s, 20 clients", "29", "≥ 290"]
-        + [f"{f['per_s_20']:.0f} ({f['per_s_20'] / INVENTREE['scans_per_s_20']:.1f}× InvenTree"
-           f"{', met' if f['per_s_20'] >= TARGET_SCANS_PER_S_20 else ', missed'})"
+        ["GET /healthz ÷ writing scan, requests/s at 20 clients", "—", f"≤ {TARGET_COST:g}×"]
+        + [f"{f['cost_20']:.1f}×{' — met' if f['cost_20'] <= TARGET_COST else ' — missed'}"
            for f in figures.values()],
-        ["'database is locked' failures", "about half of concurrent stock writes (SQLite)",
-         "0"] + [f"{f['locked']}" for f in figures.values()],
+        ["stock writes/s, 20 clients", span(INVENTREE["write_per_s_20"]), "—"]
+        + [f"{f['per_s_20']:.0f}" for f in figures.values()],
+        ["writes failing 'database is locked'",
+         span(tuple(100 * x for x in INVENTREE["write_locked_share"]), " %"), "0"]
+        + [f"{f['locked']}" for f in figures.values()],
         ["failed scan requests, all loads", "—", "0"]
         + [f"{f['failed']} of {f['requests']}" for f in figures.values()],
         ["p95, 100 scanners back to back / paced", "—", "—"]
         + [f"{ms(f['p95_100'])} / {ms(f['p95_paced'])}" for f in figures.values()],
     ]
-    print("\n### Against the published peer figures\n")
+    print("\n### Against the target, beside the peer\n")
     print(table(header, rows))
-    print("\nInvenTree's figures were measured on other hardware; ours share 2 cores with "
-          "the load generator, so the comparison favours InvenTree.")
+    print("\nInvenTree's figures come from a side-by-side run on a machine like this one "
+          f"({INVENTREE['date']}; its stock count as the write, 2 gunicorn sync workers); "
+          "rerun with --workers 2 --threads 1 to serve this app shaped like it.")
 
 
 def run_database(label, make_db, plan, args):
