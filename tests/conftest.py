@@ -11,6 +11,7 @@ import pytest
 from flask import g, request_started
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
@@ -113,10 +114,18 @@ class AppFactory:
 _MIGRATED = set()
 
 
+# Append-only on PostgreSQL (a trigger refuses DELETE): emptied with TRUNCATE instead.
+APPEND_ONLY = ("stock_movement",)
+
+
 def clean_tables():
     """Empty every table, children first, leaving the migrated schema."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if postgres and table.name in APPEND_ONLY:
+            db.session.execute(text(f'TRUNCATE "{table.name}"'))
+        else:
+            db.session.execute(table.delete())
     db.session.commit()
 
 

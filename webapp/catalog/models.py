@@ -117,6 +117,14 @@ class StockMovement(db.Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     source: Mapped[str | None] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The hash chain (webapp/audit/chain.py): filled once when the line is sealed.
+    seal_seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+    # What the chain's hash covers: every fact of the movement.
+    CHAINED = ("id", "product_id", "from_location_id", "to_location_id", "quantity", "reason",
+               "user_id", "device_id", "source", "created_at")
 
     product: Mapped[Product] = relationship()
     from_location: Mapped[Location | None] = relationship(foreign_keys=[from_location_id])

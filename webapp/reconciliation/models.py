@@ -26,6 +26,10 @@ class ReconciliationRun(db.Model):
     mismatch_count: Mapped[int] = mapped_column(default=0)
     mismatches_json: Mapped[str] = mapped_column(Text, default="[]")
     error: Mapped[str | None] = mapped_column(Text)
+    # The ledger's hash chain: lines sealed by this run, links checked, first broken one.
+    chain_sealed: Mapped[int | None] = mapped_column()
+    chain_checked: Mapped[int | None] = mapped_column()
+    chain_error: Mapped[str | None] = mapped_column(Text)
 
     @property
     def mismatches(self):

@@ -3,7 +3,8 @@ import json
 
 from sqlalchemy import func, select
 
-from ..catalog.models import StockLevel
+from ..audit import chain
+from ..catalog.models import StockLevel, StockMovement
 from ..catalog.stock import ledger_mismatches
 from ..extensions import db
 from ..timeutil import utcnow
@@ -28,8 +29,23 @@ def perform_run(run):
     run.levels_checked = db.session.scalar(select(func.count(StockLevel.id)))
     run.mismatch_count = len(mismatches)
     run.mismatches_json = json.dumps(mismatches[:MAX_LISTED])
+    run.chain_sealed = seal_ledger()
+    broken = ledger_chain_break()
+    run.chain_checked = db.session.scalar(select(func.count()).select_from(StockMovement)
+                                          .where(StockMovement.seal_seq.is_not(None)))
+    run.chain_error = str(broken) if broken else None
     run.status, run.finished_at = "finished", utcnow()
     return run
+
+
+def seal_ledger():
+    """Seal the ledger lines written since the last seal into the hash chain."""
+    return chain.seal(StockMovement, StockMovement.CHAINED)
+
+
+def ledger_chain_break():
+    """The first broken link of the ledger's hash chain, or None when it holds."""
+    return chain.verify(StockMovement, StockMovement.CHAINED)
 
 
 def mark_failed(run, message):
