@@ -115,7 +115,7 @@ _MIGRATED = set()
 
 
 # Append-only on PostgreSQL (a trigger refuses DELETE): emptied with TRUNCATE instead.
-APPEND_ONLY = ("stock_movement",)
+APPEND_ONLY = ("stock_movement", "audit_entry")
 
 
 def clean_tables():

@@ -51,12 +51,15 @@ def _init_extensions(app):
     login_manager.login_message = None
     from .accounts import auth  # registers the user loader and unauthorized handler
     auth.init(login_manager)
+    from .audit import trail  # every audited change of state, after each flush
+    trail.install()
 
 
 def _register_blueprints(app):
     """One blueprint per domain."""
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .audit.views import bp as audit_bp
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
     from .orders.views import bp as orders_bp
@@ -68,7 +71,7 @@ def _register_blueprints(app):
     from .sync.views import bp as sync_bp
 
     for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp, orders_bp, picking_bp,
-               packing_bp, api_bp, sync_bp, pwa_bp, supervision_bp):
+               packing_bp, api_bp, audit_bp, sync_bp, pwa_bp, supervision_bp):
         app.register_blueprint(bp)
     from . import cli
     cli.register(app)

@@ -52,8 +52,10 @@ def test_failed_job_is_listed_and_its_retry_runs_on_the_real_worker(
 
 
 def empty_failed(name):
-    """Clear a queue's failed jobs left by earlier tests of the run (they share the queues),
-    so the counts below are this test's own."""
+    """Clear a queue's waiting and failed jobs left by earlier tests of the run (they share
+    the queues; a leftover job would run and fail in this test's worker), so the counts
+    below are this test's own."""
+    queue(name).empty()
     registry = queue(name).failed_job_registry
     for job_id in registry.get_job_ids():
         registry.remove(job_id, delete_job=True)

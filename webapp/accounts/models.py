@@ -16,6 +16,8 @@ ROLES = ("picker", "packer", "receiver", "courier", "customer_service", "supervi
 class User(UserMixin, db.Model):
     """A person who signs in; may hold several roles."""
 
+    __audited__ = ("username", "display_name", "active")  # webapp/audit/trail.py
+
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
@@ -60,6 +62,8 @@ class User(UserMixin, db.Model):
 class UserRole(db.Model):
     """One role held by one person."""
 
+    __audited__ = ("role",)  # webapp/audit/trail.py
+
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
                                          primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -67,6 +71,8 @@ class UserRole(db.Model):
 
 class Device(db.Model):
     """A registered handheld; its token authenticates the sync API."""
+
+    __audited__ = ("name", "revoked_at")  # webapp/audit/trail.py
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)

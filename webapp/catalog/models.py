@@ -26,6 +26,8 @@ class Location(db.Model):
     zone/aisle/bay/level give its walking position so routes can be planned.
     """
 
+    __audited__ = ("code", "type", "zone", "active")  # webapp/audit/trail.py
+
     __table_args__ = (
         CheckConstraint(f"type IN {LOCATION_TYPES!r}", name="location_type"),
         Index("ix_location_walk", "warehouse_id", "zone", "aisle", "bay", "level"),
@@ -46,6 +48,8 @@ class Location(db.Model):
 
 class Product(db.Model):
     """A stock-keeping unit; it may carry several barcodes."""
+
+    __audited__ = ("sku", "name", "reorder_point", "active")  # webapp/audit/trail.py
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)

@@ -27,6 +27,8 @@ CARDS = (
     ("admin", "accounts.users", _l("People"), _l("Accounts and roles")),
     ("admin", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),
     ("admin", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
+    ("supervisor", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
+    ("admin", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
 )
 
 

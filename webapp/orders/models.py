@@ -18,6 +18,9 @@ ADDRESS_FIELDS = ("name", "phone", "line1", "city", "province", "postcode", "cou
 class Order(db.Model):
     """A customer order; (channel, channel_order_no) makes intake idempotent."""
 
+    __audited__ = ("status", "priority", "carrier", "cutoff_at", "ship_name", "ship_phone",
+                   "ship_line1", "ship_city", "ship_province", "ship_postcode")  # webapp/audit/trail.py
+
     __table_args__ = (
         UniqueConstraint("channel", "channel_order_no", name="uq_order_channel_number"),
         CheckConstraint(f"status IN {ORDER_STATES!r}", name="order_status"),

@@ -52,6 +52,8 @@ class Wave(db.Model):
 class PickList(db.Model):
     """A batch of orders picked in one walk with one cart, tasks in route order."""
 
+    __audited__ = ("status", "picker_id", "priority")  # webapp/audit/trail.py
+
     __table_args__ = (Index("ix_pick_list_picker_status", "picker_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

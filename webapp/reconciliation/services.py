@@ -4,6 +4,7 @@ import json
 from sqlalchemy import func, select
 
 from ..audit import chain
+from ..audit.models import AuditEntry
 from ..catalog.models import StockLevel, StockMovement
 from ..catalog.stock import ledger_mismatches
 from ..extensions import db
@@ -38,14 +39,25 @@ def perform_run(run):
     return run
 
 
+# The append-only tables whose rows are sealed into a hash chain of their own.
+CHAINS = (StockMovement, AuditEntry)
+
+
 def seal_ledger():
-    """Seal the ledger lines written since the last seal into the hash chain."""
-    return chain.seal(StockMovement, StockMovement.CHAINED)
+    """Seal the ledger lines and audit entries written since the last seal; return the
+    number of ledger lines sealed."""
+    sealed = {model: chain.seal(model, model.CHAINED) for model in CHAINS}
+    return sealed[StockMovement]
 
 
 def ledger_chain_break():
-    """The first broken link of the ledger's hash chain, or None when it holds."""
-    return chain.verify(StockMovement, StockMovement.CHAINED)
+    """The first broken link of the ledger's or the audit trail's chain, or None."""
+    for model in CHAINS:
+        broken = chain.verify(model, model.CHAINED)
+        if broken is not None:
+            return broken if model is StockMovement else chain.BrokenLink(
+                broken.seal_seq, broken.row_id, f"audit trail: {broken.problem}")
+    return None
 
 
 def mark_failed(run, message):

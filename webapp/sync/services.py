@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..audit.trail import acting_as
 from ..extensions import db
 from ..timeutil import utcnow
 from . import actions
@@ -124,7 +125,8 @@ def _duplicate(scan_id):
 def apply(record):
     """Apply a stored scan once; record applied, conflict or rejected on it."""
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested(), acting_as(record.user_id, record.device_id,
+                                                  record.device_time, f"scan {record.scan_uuid}"):
             message = _effect(record)
         record.status, record.reason = "applied", message
     except Conflict as error:
