@@ -29,7 +29,7 @@ class ScanRecord(db.Model):
     action: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(default=1)
-    pick_list_id: Mapped[int | None] = mapped_column()
+    pick_list_id: Mapped[int | None] = mapped_column(index=True)  # the console reads by list
     task_id: Mapped[int | None] = mapped_column()
     order_id: Mapped[int | None] = mapped_column()
     # Flows after the outbound ones name what a scan belongs to generically (their

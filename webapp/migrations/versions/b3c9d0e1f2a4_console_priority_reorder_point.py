@@ -24,11 +24,13 @@ def upgrade():
     # The KPIs read facts by time: finished tasks, scans and order events of a period.
     op.create_index('ix_pick_task_done_at', 'pick_task', ['done_at'])
     op.create_index('ix_scan_record_server_time', 'scan_record', ['server_time'])
+    op.create_index('ix_scan_record_pick_list_id', 'scan_record', ['pick_list_id'])
     op.create_index('ix_order_event_to_status_created', 'order_event', ['to_status', 'created_at'])
 
 
 def downgrade():
     op.drop_index('ix_order_event_to_status_created', table_name='order_event')
+    op.drop_index('ix_scan_record_pick_list_id', table_name='scan_record')
     op.drop_index('ix_scan_record_server_time', table_name='scan_record')
     op.drop_index('ix_pick_task_done_at', table_name='pick_task')
     with op.batch_alter_table('product') as batch:
