@@ -14,11 +14,11 @@ from webapp.queues import queue
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 HIDE = """() => { Object.defineProperty(document, "visibilityState",
-  {configurable: true, get: () => "hidden"}); document.dispatchEvent(new Event("visibilitychange"));
-  return true; }"""
+  {configurable: true, get: () => "hidden"});
+  document.dispatchEvent(new Event("visibilitychange")); return true; }"""
 SHOW = """() => { Object.defineProperty(document, "visibilityState",
-  {configurable: true, get: () => "visible"}); document.dispatchEvent(new Event("visibilitychange"));
-  return true; }"""
+  {configurable: true, get: () => "visible"});
+  document.dispatchEvent(new Event("visibilitychange")); return true; }"""
 
 
 def in_progress(page):

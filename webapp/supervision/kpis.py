@@ -17,10 +17,9 @@ from ..accounts.models import User
 from ..catalog.models import Location, Product, StockLevel
 from ..extensions import db
 from ..orders.models import Order, OrderEvent
-from ..picking.models import PickList, PickTask
-from ..sync.models import ScanRecord
 from ..timeutil import utcnow
 from .clock import local_time, period_bounds
+from .rollup import picking_facts
 
 
 TITLES = {
@@ -67,32 +66,13 @@ def _person(user):
     return (user.display_name or user.username) if user else "—"
 
 
-def _finished_tasks(start, end, zone, person):
-    """A query over pick tasks finished in [start, end), optionally of a zone and a picker."""
-    query = (select().select_from(PickTask)
-             .join(PickList, PickList.id == PickTask.pick_list_id)
-             .where(PickTask.kind == "pick", PickTask.status.in_(("done", "short")),
-                    PickTask.done_at >= start, PickTask.done_at < end))
-    if zone:
-        query = query.join(Location, Location.id == PickTask.location_id).where(
-            Location.zone == zone)
-    if person:
-        query = query.where(PickList.picker_id == person)
-    return query
-
-
 def lines_per_hour(period, zone=None, person=None, now=None):
     """Lines picked per person ÷ the clock hours in which they picked (breaks don't count)."""
-    start, end = period_bounds(period, now)
-    query = _finished_tasks(start, end, zone, person).add_columns(
-        PickList.picker_id, func.count().filter(PickTask.status == "done"),
-        func.count(_hour_bucket(PickTask.done_at).distinct())).group_by(PickList.picker_id)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = []
-    for picker_id, lines, hours in facts:
-        rate = round(lines / hours, 1) if hours else 0.0
-        rows.append([_person(users.get(picker_id)), lines, hours, rate])
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = [[_person(users.get(uid)), f["done"], f["hours"],
+             round(f["done"] / f["hours"], 1) if f["hours"] else 0.0]
+            for uid, f in facts.items() if f["done"] or f["short"]]
     rows.sort(key=lambda row: -row[3])
     return Kpi("lines_per_hour", TITLES["lines_per_hour"],
                [_l("Person"), _l("Lines"), _l("Hours with picking"), _l("Lines per hour")],
@@ -165,21 +145,10 @@ def cycle_time(period, now=None, **_filters):
 
 def pick_accuracy(period, zone=None, person=None, now=None):
     """Wrong scans per 1,000 pick scans, per person, from the synced scan records."""
-    start, end = period_bounds(period, now)
-    query = (select(ScanRecord.user_id, func.count(),
-                    func.count().filter(ScanRecord.status == "rejected"))
-             .where(ScanRecord.action == "pick", ScanRecord.server_time >= start,
-                    ScanRecord.server_time < end).group_by(ScanRecord.user_id))
-    if zone:
-        query = (query.join(PickTask, PickTask.id == ScanRecord.task_id)
-                 .join(Location, Location.id == PickTask.location_id)
-                 .where(Location.zone == zone))
-    if person:
-        query = query.where(ScanRecord.user_id == person)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = [[_person(users.get(uid)), total, wrong, round(1000 * wrong / total, 1)]
-            for uid, total, wrong in facts if total]
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = [[_person(users.get(uid)), f["scans"], f["wrong"],
+             round(1000 * f["wrong"] / f["scans"], 1)] for uid, f in facts.items() if f["scans"]]
     rows.sort(key=lambda row: -row[3])
     return Kpi("pick_accuracy", TITLES["pick_accuracy"],
                [_l("Person"), _l("Scans"), _l("Wrong scans"), _l("Per 1,000")], rows,
@@ -190,14 +159,14 @@ def pick_accuracy(period, zone=None, person=None, now=None):
 
 def short_pick_rate(period, zone=None, person=None, now=None):
     """Share of finished pick lines reported short, per person."""
-    start, end = period_bounds(period, now)
-    query = _finished_tasks(start, end, zone, person).add_columns(
-        PickList.picker_id, func.count(), func.count().filter(PickTask.status == "short")
-    ).group_by(PickList.picker_id)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = [[_person(users.get(pid)), lines, short, round(100 * short / lines, 1)]
-            for pid, lines, short in facts if lines]
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = []
+    for uid, f in facts.items():
+        lines = f["done"] + f["short"]
+        if lines:
+            rows.append([_person(users.get(uid)), lines, f["short"],
+                         round(100 * f["short"] / lines, 1)])
     rows.sort(key=lambda row: -row[3])
     return Kpi("short_pick_rate", TITLES["short_pick_rate"],
                [_l("Person"), _l("Lines finished"), _l("Short lines"), _l("Short %")], rows,
