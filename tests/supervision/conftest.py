@@ -97,6 +97,12 @@ def floor(any_app):
 
 
 @pytest.fixture
+def sqlite_floor(app):
+    """An empty Floor on SQLite only (for tests with a real worker on that file)."""
+    return Floor()
+
+
+@pytest.fixture
 def known_floor(floor):
     """The data set the tile tests count against."""
     f, now = floor, floor.now

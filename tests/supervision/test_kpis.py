@@ -129,9 +129,14 @@ def test_page_and_csv(app, login_as, make_catalog):
     page = client.get("/console/kpis?period=7d&zone=Z&person=abc")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert html.count('class="card kpi"') == len(kpis.KPIS)
-    assert 'id="chart-stock_watch"' in html and "<table" in html
-    assert "No data for this period." in html
+    assert html.count('class="card kpi"') == len(kpis.KPIS)  # placeholders, each loads itself
+    assert 'hx-get="/console/kpis/chart/stock_watch?period=7d"' in html  # bad filters dropped
+    stock = client.get("/console/kpis/chart/stock_watch?period=7d").get_data(as_text=True)
+    assert 'id="chart-stock_watch"' in stock and "<table" in stock
+    assert 'href="/console/kpis/stock_watch.csv?period=7d"' in stock
+    empty = client.get("/console/kpis/chart/on_time?period=today").get_data(as_text=True)
+    assert "No data for this period." in empty
+    assert client.get("/console/kpis/chart/nope").status_code == 404
     export = client.get("/console/kpis/stock_watch.csv?period=30d")
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert "attachment" in export.headers["Content-Disposition"]

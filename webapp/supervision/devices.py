@@ -41,7 +41,8 @@ def overview():
             ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
         .group_by(ScanRecord.device_id)).all())
     now = utcnow()
-    rows = [{"device": d, "last_user": _last_user(d.id), "silent": is_silent(d, now),
+    last_users = _last_users()
+    rows = [{"device": d, "last_user": last_users[d.id], "silent": is_silent(d, now),
              "age": age_seconds(d.last_seen_at, now),
              "conflicts": conflicts.get(d.id, 0), "open_conflicts": open_conflicts.get(d.id, 0),
              "version": getattr(d, "app_version", None)} for d in devices]
@@ -49,12 +50,16 @@ def overview():
                                          row["device"].name))
 
 
-def _last_user(device_id):
-    """The person named on the device's latest scan (one indexed lookup per device)."""
-    return db.session.scalar(
-        select(User).join(ScanRecord, ScanRecord.user_id == User.id)
-        .where(ScanRecord.device_id == device_id)
-        .order_by(ScanRecord.seq.desc(), ScanRecord.id.desc()).limit(1))
+def _last_users():
+    """{device id: the person named on its latest scan}, in one statement: a correlated
+    subquery per device that the (device_id, seq) index answers at once."""
+    latest = (select(ScanRecord.user_id).where(ScanRecord.device_id == Device.id)
+              .order_by(ScanRecord.seq.desc()).limit(1).scalar_subquery())
+    pairs = db.session.execute(select(Device.id, latest)).all()
+    wanted = {uid for _device, uid in pairs if uid}
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))} \
+        if wanted else {}
+    return {device_id: people.get(uid) for device_id, uid in pairs}
 
 
 def summary():

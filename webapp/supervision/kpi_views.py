@@ -4,8 +4,6 @@ import csv
 import io
 
 from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..access import allow
 from ..accounts.models import User
@@ -33,11 +31,28 @@ def _filters():
 @bp.route("/console/kpis", endpoint="kpis")
 @allow(*SUPERVISORS)
 def kpi_page():
-    """Every KPI as a chart with its table beside it."""
+    """The filters and one placeholder per KPI; each loads its chart and table on its own,
+    so a slow KPI never holds up the page or the others."""
     filters = _filters()
-    return render_template("supervision/kpis.html", filters=filters,
-                           results=[func(**filters) for func in kpis.KPIS.values()],
-                           zones=kpis.zones(), people=pickers(), periods=PERIODS)
+    return render_template("supervision/kpis.html", filters=filters, titles=kpis.TITLES,
+                           query=_query(filters), zones=kpis.zones(), people=pickers())
+
+
+@bp.route("/console/kpis/chart/<name>")
+@allow(*SUPERVISORS)
+def kpi_fragment(name):
+    """One KPI: its chart, its table, its CSV link."""
+    func = kpis.KPIS.get(name)
+    if func is None:
+        abort(404)
+    filters = _filters()
+    return render_template("supervision/_kpi.html", kpi=func(**filters), filters=filters,
+                           query=_query(filters))
+
+
+def _query(filters):
+    """The filters as URL arguments (blank ones left out)."""
+    return {key: value for key, value in filters.items() if value}
 
 
 @bp.route("/console/kpis/<name>.csv")

@@ -17,9 +17,19 @@ from ..accounts.models import User
 from ..catalog.models import Location, Product, StockLevel
 from ..extensions import db
 from ..orders.models import Order, OrderEvent
-from ..picking.models import PickList, PickTask
-from ..sync.models import ScanRecord
-from .clock import aware, local_time, period_bounds
+from ..timeutil import utcnow
+from .clock import local_time, period_bounds
+from .rollup import picking_facts
+
+
+TITLES = {
+    "lines_per_hour": _l("Lines picked per hour"),
+    "cycle_time": _l("Order cycle time (received → packed)"),
+    "pick_accuracy": _l("Pick accuracy: wrong scans per 1,000"),
+    "short_pick_rate": _l("Short-pick rate"),
+    "on_time": _l("Orders packed on time against the cut-off"),
+    "stock_watch": _l("Stock-outs and low stock"),
+}
 
 
 @dataclass
@@ -56,34 +66,15 @@ def _person(user):
     return (user.display_name or user.username) if user else "—"
 
 
-def _finished_tasks(start, end, zone, person):
-    """A query over pick tasks finished in [start, end), optionally of a zone and a picker."""
-    query = (select().select_from(PickTask)
-             .join(PickList, PickList.id == PickTask.pick_list_id)
-             .where(PickTask.kind == "pick", PickTask.status.in_(("done", "short")),
-                    PickTask.done_at >= start, PickTask.done_at < end))
-    if zone:
-        query = query.join(Location, Location.id == PickTask.location_id).where(
-            Location.zone == zone)
-    if person:
-        query = query.where(PickList.picker_id == person)
-    return query
-
-
 def lines_per_hour(period, zone=None, person=None, now=None):
     """Lines picked per person ÷ the clock hours in which they picked (breaks don't count)."""
-    start, end = period_bounds(period, now)
-    query = _finished_tasks(start, end, zone, person).add_columns(
-        PickList.picker_id, func.count().filter(PickTask.status == "done"),
-        func.count(_hour_bucket(PickTask.done_at).distinct())).group_by(PickList.picker_id)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = []
-    for picker_id, lines, hours in facts:
-        rate = round(lines / hours, 1) if hours else 0.0
-        rows.append([_person(users.get(picker_id)), lines, hours, rate])
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = [[_person(users.get(uid)), f["done"], f["hours"],
+             round(f["done"] / f["hours"], 1) if f["hours"] else 0.0]
+            for uid, f in facts.items() if f["done"] or f["short"]]
     rows.sort(key=lambda row: -row[3])
-    return Kpi("lines_per_hour", _l("Lines picked per hour"),
+    return Kpi("lines_per_hour", TITLES["lines_per_hour"],
                [_l("Person"), _l("Lines"), _l("Hours with picking"), _l("Lines per hour")],
                rows, [_l("Lines per hour")], [(r[0], [r[3]]) for r in rows], _l("lines/h"))
 
@@ -96,36 +87,57 @@ def _users(ids):
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _packed(start, end):
-    """(order created, packed at, cut-off) of orders packed in [start, end)."""
-    return db.session.execute(
-        select(Order.created_at, func.min(OrderEvent.created_at), Order.cutoff_at)
-        .join(OrderEvent, OrderEvent.order_id == Order.id)
-        .where(OrderEvent.to_status == "packed", OrderEvent.created_at >= start,
-               OrderEvent.created_at < end)
-        .group_by(Order.id, Order.created_at, Order.cutoff_at)).all()
+def _dialect():
+    """'postgresql' or 'sqlite'."""
+    return db.session.get_bind().dialect.name
+
+
+def _minutes(later, earlier):
+    """Minutes between two timestamp columns, computed by the database."""
+    if _dialect() == "postgresql":
+        return func.extract("epoch", later - earlier) / 60
+    return (func.julianday(later) - func.julianday(earlier)) * 1440
+
+
+def _local_day(column, now):
+    """The warehouse's local day (MM-DD) of a timestamp column, computed by the database.
+    SQLite has no timezones: it shifts by the warehouse's UTC offset as of `now`."""
+    if _dialect() == "postgresql":
+        zone = current_app.config["WAREHOUSE_TIMEZONE"]
+        return func.to_char(func.timezone(zone, column), "MM-DD")
+    offset = int(local_time(now or utcnow()).utcoffset().total_seconds() // 60)
+    return func.strftime("%m-%d", column, f"{offset:+d} minutes")
+
+
+def _packed(start, end, now, *columns):
+    """A query over orders packed in [start, end) (an order is packed once): their local
+    day, then `columns`."""
+    packed_at = OrderEvent.created_at
+    return (select(_local_day(packed_at, now).label("day"), *columns)
+            .select_from(OrderEvent).join(Order, Order.id == OrderEvent.order_id)
+            .where(OrderEvent.to_status == "packed", packed_at >= start, packed_at < end))
 
 
 def _by_day(items):
-    """Group (moment, value) pairs by the warehouse's local day, in order."""
+    """Group (day, value) pairs by day, in order."""
     days = {}
-    for moment, value in items:
-        days.setdefault(local_time(moment).strftime("%m-%d"), []).append(value)
+    for day, value in items:
+        days.setdefault(day, []).append(value)
     return sorted(days.items())
 
 
 def cycle_time(period, now=None, **_filters):
     """Order received → packed, in minutes: p50 and p90 per day and overall."""
     start, end = period_bounds(period, now)
-    facts = [(aware(packed), (aware(packed) - aware(created)).total_seconds() / 60)
-             for created, packed, _cutoff in _packed(start, end)]
+    facts = db.session.execute(_packed(start, end, now, _minutes(OrderEvent.created_at,
+                                                                 Order.created_at))).all()
     rows = [[day, len(v), round(percentile(v, .5), 1), round(percentile(v, .9), 1)]
             for day, v in _by_day(facts)]
     everything = [minutes for _moment, minutes in facts]
     if everything:
         rows.append([_l("All"), len(everything), round(percentile(everything, .5), 1),
                      round(percentile(everything, .9), 1)])
-    return Kpi("cycle_time", _l("Order cycle time (received → packed)"),
+    return Kpi("cycle_time", TITLES["cycle_time"],
                [_l("Day"), _l("Orders packed"), _l("p50 (min)"), _l("p90 (min)")], rows,
                [_l("p50"), _l("p90")], [(str(r[0]), [r[2], r[3]]) for r in rows], _l("min"),
                _l("Per zone and per person do not apply: an order is not picked by one."))
@@ -133,23 +145,12 @@ def cycle_time(period, now=None, **_filters):
 
 def pick_accuracy(period, zone=None, person=None, now=None):
     """Wrong scans per 1,000 pick scans, per person, from the synced scan records."""
-    start, end = period_bounds(period, now)
-    query = (select(ScanRecord.user_id, func.count(),
-                    func.count().filter(ScanRecord.status == "rejected"))
-             .where(ScanRecord.action == "pick", ScanRecord.server_time >= start,
-                    ScanRecord.server_time < end).group_by(ScanRecord.user_id))
-    if zone:
-        query = (query.join(PickTask, PickTask.id == ScanRecord.task_id)
-                 .join(Location, Location.id == PickTask.location_id)
-                 .where(Location.zone == zone))
-    if person:
-        query = query.where(ScanRecord.user_id == person)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = [[_person(users.get(uid)), total, wrong, round(1000 * wrong / total, 1)]
-            for uid, total, wrong in facts if total]
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = [[_person(users.get(uid)), f["scans"], f["wrong"],
+             round(1000 * f["wrong"] / f["scans"], 1)] for uid, f in facts.items() if f["scans"]]
     rows.sort(key=lambda row: -row[3])
-    return Kpi("pick_accuracy", _l("Pick accuracy: wrong scans per 1,000"),
+    return Kpi("pick_accuracy", TITLES["pick_accuracy"],
                [_l("Person"), _l("Scans"), _l("Wrong scans"), _l("Per 1,000")], rows,
                [_l("Wrong per 1,000")], [(r[0], [r[3]]) for r in rows], "‰",
                _l("From scans synced by handhelds (online scans on the web page are judged "
@@ -158,16 +159,16 @@ def pick_accuracy(period, zone=None, person=None, now=None):
 
 def short_pick_rate(period, zone=None, person=None, now=None):
     """Share of finished pick lines reported short, per person."""
-    start, end = period_bounds(period, now)
-    query = _finished_tasks(start, end, zone, person).add_columns(
-        PickList.picker_id, func.count(), func.count().filter(PickTask.status == "short")
-    ).group_by(PickList.picker_id)
-    facts = db.session.execute(query).all()
-    users = _users(row[0] for row in facts)
-    rows = [[_person(users.get(pid)), lines, short, round(100 * short / lines, 1)]
-            for pid, lines, short in facts if lines]
+    facts = picking_facts(*period_bounds(period, now), zone=zone, person=person)
+    users = _users(facts)
+    rows = []
+    for uid, f in facts.items():
+        lines = f["done"] + f["short"]
+        if lines:
+            rows.append([_person(users.get(uid)), lines, f["short"],
+                         round(100 * f["short"] / lines, 1)])
     rows.sort(key=lambda row: -row[3])
-    return Kpi("short_pick_rate", _l("Short-pick rate"),
+    return Kpi("short_pick_rate", TITLES["short_pick_rate"],
                [_l("Person"), _l("Lines finished"), _l("Short lines"), _l("Short %")], rows,
                [_l("Short %")], [(r[0], [r[3]]) for r in rows], "%")
 
@@ -175,13 +176,11 @@ def short_pick_rate(period, zone=None, person=None, now=None):
 def on_time(period, now=None, **_filters):
     """Orders packed by their cut-off vs after it, per day (orders without one left out)."""
     start, end = period_bounds(period, now)
-    facts = [(aware(packed), aware(packed) <= aware(cutoff))
-             for _created, packed, cutoff in _packed(start, end) if cutoff is not None]
-    rows = []
-    for day, flags in _by_day(facts):
-        good = sum(flags)
-        rows.append([day, good, len(flags) - good, round(100 * good / len(flags), 1)])
-    return Kpi("on_time", _l("Orders packed on time against the cut-off"),
+    query = _packed(start, end, now, func.count().filter(OrderEvent.created_at <= Order.cutoff_at),
+                    func.count()).where(Order.cutoff_at.is_not(None))
+    rows = [[day, good, total - good, round(100 * good / total, 1)]
+            for day, good, total in db.session.execute(query.group_by("day").order_by("day"))]
+    return Kpi("on_time", TITLES["on_time"],
                [_l("Day"), _l("On time"), _l("Late"), _l("On time %")], rows,
                [_l("On time"), _l("Late")], [(r[0], [r[1], r[2]]) for r in rows], _l("orders"),
                _l("Shipped means packed until handover is recorded."))
@@ -206,7 +205,7 @@ def stock_watch(period=None, limit=100, **_filters):
     outs = sum(1 for row in facts if row[2] <= 0)
     rows = [[sku, name, qty, reorder, _l("Out of stock") if qty <= 0 else _l("Low")]
             for sku, name, qty, reorder in facts[:limit]]
-    return Kpi("stock_watch", _l("Stock-outs and low stock"),
+    return Kpi("stock_watch", TITLES["stock_watch"],
                [_l("SKU"), _l("Product"), _l("Available"), _l("Reorder point"), _l("State")],
                rows, [_l("Products")], [(_l("Out of stock"), [outs]),
                                         (_l("Low"), [len(facts) - outs])], _l("products"),

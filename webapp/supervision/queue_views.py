@@ -1,5 +1,5 @@
 """The RQ page of the console: queues, workers, failed jobs; retry and delete."""
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 

@@ -16,20 +16,21 @@ class ScanRecord(db.Model):
 
     __table_args__ = (Index("ix_scan_record_device_seq", "device_id", "seq"),
                       Index("ix_scan_record_status", "status"),
-                      Index("ix_scan_record_action_subject", "action", "subject_id"))
+                      Index("ix_scan_record_action_subject", "action", "subject_id"),
+                      # The console's KPIs read one action's scans of a period.
+                      Index("ix_scan_record_action_time", "action", "server_time"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     seq: Mapped[int] = mapped_column(default=0)
     device_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    server_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                  index=True)
+    server_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(default=1)
-    pick_list_id: Mapped[int | None] = mapped_column()
+    pick_list_id: Mapped[int | None] = mapped_column(index=True)  # the console reads by list
     task_id: Mapped[int | None] = mapped_column()
     order_id: Mapped[int | None] = mapped_column()
     # Flows after the outbound ones name what a scan belongs to generically (their

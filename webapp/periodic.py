@@ -1,0 +1,45 @@
+"""The app's periodic jobs, in one place, enqueued by rq's cron scheduler.
+
+Add a job by appending a Periodic to PERIODIC; register() hands every entry to an
+rq.cron.CronScheduler, which enqueues each on its queue when due, and the RQ
+workers run it like any other job. Periodic jobs must be safe to run twice: two
+schedulers, or a run overlapping the previous one, only repeat work.
+"""
+from dataclasses import dataclass, field
+
+from rq.cron import CronScheduler
+
+from .supervision.jobs import roll_up_kpis
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """One periodic job: the function, the app's queue name, and every N seconds or a
+    cron expression (local time)."""
+
+    func: object
+    queue: str
+    interval: int | None = None
+    cron: str | None = None
+    kwargs: dict = field(default_factory=dict)
+    job_timeout: int = 3600
+
+
+PERIODIC = [
+    # The KPIs' hourly summary of picking facts, a few minutes after each hour ends.
+    Periodic(roll_up_kpis, "default", cron="5 * * * *"),
+]
+
+
+def register(scheduler, queues, jobs=PERIODIC):
+    """Register jobs with an rq CronScheduler; queues maps the app's queue names to
+    the real ones (config QUEUES, prefix included)."""
+    for job in jobs:
+        scheduler.register(job.func, queues[job.queue], kwargs=dict(job.kwargs),
+                           interval=job.interval, cron=job.cron, job_timeout=job.job_timeout)
+    return scheduler
+
+
+def scheduler(app, connection):
+    """An rq CronScheduler holding the app's periodic jobs, not yet started."""
+    return register(CronScheduler(connection=connection), app.config["QUEUES"])
