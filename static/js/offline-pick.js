@@ -59,15 +59,28 @@
     ]);
   }
 
+  // The reason first, then Confirm or Undo (app.js twoStep, as on the server's page):
+  // nothing is sent on the first tap.
   function shortPicker(task) {
     var reasons = strings.shortReasons || {};
     var buttons = Object.keys(reasons).map(function (reason) {
-      var button = h("button", { type: "button", "class": "button danger", "data-reason": reason, text: reasons[reason] });
-      button.addEventListener("click", function () { reportShort(task, reason); });
-      return button;
+      return h("button", { type: "button", "class": "button danger", "data-reason": reason, text: reasons[reason],
+                           "data-step-choose": reason,
+                           "data-step-question": fmt(strings.shortQuestion, { sku: task.product.sku,
+                                                                              code: task.location.code,
+                                                                              reason: reasons[reason] }) });
     });
+    var value = h("input", { type: "hidden", name: "reason", value: "", "data-step-value": "" });
+    var confirm = h("button", { type: "button", "class": "button danger", "data-step-confirm": "",
+                                text: strings.shortConfirm });
+    confirm.addEventListener("click", function () { if (value.value) reportShort(task, value.value); });
+    var step = h("div", { "class": "confirm-step" }, [
+      h("p", { "class": "notice", "data-step-ask": "" }), value, confirm,
+      h("button", { type: "button", "class": "button", "data-step-undo": "", text: strings.undo })]);
+    step.hidden = true;
     return h("details", { "class": "short" }, [h("summary", { text: strings.reportShort }),
-                                               h("div", { "class": "actions" }, buttons)]);
+                                               h("div", { "class": "actions", "data-two-step": "" },
+                                                 buttons.concat([step]))]);
   }
 
   // Each verdict is shown afresh, even one worded like the last.

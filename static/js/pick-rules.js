@@ -19,6 +19,7 @@
     unknown: "Unknown barcode %(code)s.",
     badQuantity: "Quantity must be a whole number above zero.",
     tooMany: "Too many: only %(n)d more needed.",
+    allCounted: "All %(n)d counted: scan the location %(code)s to finish.",
     picked: "%(done)d of %(total)d picked."
   };
 
@@ -110,6 +111,9 @@
       return Object.assign(refused, { message: s.badQuantity });
     }
     var remaining = task.quantity - task.picked_qty;
+    if (remaining === 0 && !task.location_confirmed) {
+      return Object.assign(refused, { message: fmt(s.allCounted, { n: task.quantity, code: task.location.code }) });
+    }
     if (quantity > remaining) return Object.assign(refused, { message: fmt(s.tooMany, { n: remaining }) });
     task.picked_qty += quantity;
     return complete(list, task, fmt(s.picked, { done: task.picked_qty, total: task.quantity }));

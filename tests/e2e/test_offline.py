@@ -406,7 +406,14 @@ def test_a_short_pick_on_the_offline_screen_goes_to_the_server(device, server, m
     expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
     page.locator("details.short summary").click()
     page.locator("details.short button[data-reason='damaged']").click()
-    expect(page.locator("#pick-task [data-feedback]")).to_have_text("Short pick recorded.")
+    # Confirm or undo first: nothing goes to the server on the first tap (issue 9).
+    expect(page.locator("details.short .confirm-step")).to_be_visible()
+    page.locator("details.short [data-step-undo]").click()
+    expect(page.locator("details.short .confirm-step")).to_be_hidden()
+    assert server_state(server, list_id)["tasks"][plan[0][0]][0] == "pending"
+    page.locator("details.short button[data-reason='damaged']").click()
+    page.locator("details.short [data-step-confirm]").click()
+    expect(page.locator("#pick-task [data-feedback]")).to_contain_text("Short pick recorded.")
     expect(page.locator("#pick-task .loc")).to_have_text(plan[1][1])  # the server's view, reloaded
     state = server_state(server, list_id)
     assert state["tasks"][plan[0][0]][0] == "short"

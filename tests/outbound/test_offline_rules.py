@@ -77,7 +77,8 @@ def script(pick_list):
     for n, task in enumerate(tasks):
         code = barcode_of(task.product_id)
         if n == 1:  # units first, all at once with the quantity box, then the location
-            scans += [(code, task.quantity), (task.location.code, 1)]
+            # one unit more before the location: "scan the location", not "too many"
+            scans += [(code, task.quantity), (code, 1), (task.location.code, 1)]
         else:
             scans += [(task.location.code, 1)] + [(code.translate(FULL_WIDTH), 1)] * task.quantity
     return [{"code": code, "quantity": quantity} for code, quantity in scans]
@@ -119,7 +120,7 @@ def test_the_device_judges_every_scan_like_the_server(started, tmp_path):
     messages = " | ".join(v["message"] for v in mine)
     for expected in ("Empty scan.", "Unknown barcode", "Wrong location", "Wrong item",
                      "Too many", "Quantity must be", "confirmed.", "is wrong (expected 2)",
-                     "260230 is not a valid YYMMDD date"):
+                     "260230 is not a valid YYMMDD date", "counted: scan the location"):
         assert expected in messages
     off_list = off_list_product(pick_list)
     for verdict, scan in zip(mine, scans):
