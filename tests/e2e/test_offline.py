@@ -6,10 +6,14 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
                               wait_for_worker, wait_until_recorded, waiting, walk_plan)
+from webapp.catalog.models import Barcode, Product
+from webapp.extensions import db
+from webapp.picking.models import PickTask
 
 SYNC_TIMEOUT = 90_000  # the backoff tops out at 60 s between tries
 
@@ -426,10 +430,6 @@ def test_offline_another_products_code_is_a_wrong_item_as_online(device, server,
     product not on the list is "Wrong item", not "Unknown barcode"; a malformed code gets
     its reason (issue 9), as online. After an offline reload too."""
     list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
-    from webapp.catalog.models import Barcode, Product
-    from webapp.extensions import db
-    from webapp.picking.models import PickTask
-    from sqlalchemy import select
     with live_db(server):
         task = db.session.get(PickTask, plan[0][0])
         sku, name = task.product.sku, task.product.name
