@@ -40,10 +40,17 @@
   function lookupKeys(code) { return barcodes().lookupKeys(code); }
   function readScan(raw) { return barcodes().readScan(raw); }
 
-  // What to say of a scan that names nothing: why it is malformed, else unknown
+  // What to say of a scan that names nothing: why it is malformed, in the page's
+  // language (s.barcode: the templates and AI names, translated), else unknown
   // (refusal() in webapp/catalog/services.py).
   function refusal(scan, s) {
-    return barcodes().reasonOf(scan) || fmt(s.unknown, { code: scan.code });
+    var words = s.barcode || {};
+    if (!scan.problems.length) return fmt(s.unknown, { code: scan.code });
+    return scan.problems.map(function (p) {
+      var values = Object.assign({}, p.values);
+      if (values.name !== undefined && words[values.name]) values.name = words[values.name];
+      return barcodes().fmt(words[p.template] || p.template, values);
+    }).join(" ");
   }
 
   // The catalogue's codes as the server sends them (lists) made into sets, once.
