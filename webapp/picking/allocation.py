@@ -41,16 +41,19 @@ def allocate_order(order_id, user_id=None):
     return order.status
 
 
-def lock_levels(product_ids):
+def lock_levels(product_ids, plus=()):
     """Lock the storage levels of these products in one global order: (product, location).
 
     Reserving line by line locks rows in the order's own line order; two orders
     naming the same SKUs in opposite orders would then deadlock on PostgreSQL.
     Taking every lock up front, sorted, makes concurrent allocations queue instead.
+    `plus` adds other locations (the packing area a short pick moves units to), in
+    the same ascending order move_stock takes its two levels in.
     """
     db.session.execute(
         select(StockLevel.id).join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.product_id.in_(product_ids), Location.type == "storage")
+        .where(StockLevel.product_id.in_(product_ids),
+               (Location.type == "storage") | Location.id.in_(list(plus)))
         .order_by(StockLevel.product_id, StockLevel.location_id)
         .with_for_update(of=StockLevel)).all()
 

@@ -18,7 +18,7 @@ from ..timeutil import utcnow
 from .allocation import lock_levels, reserve_line
 from .models import SHORT_REASONS, PickTask, Reservation
 from .services import (PickingError, ScanOutcome, after_task, current_task, move_picked,
-                       owned_list)
+                       owned_list, staging_location_id)
 
 
 def short_pick(list_id, task_id, user_id, reason, device_id=None):
@@ -29,10 +29,11 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
     task = current_task(pick_list)
     if task is None or task.id != task_id:
         raise PickingError(_("That task is no longer the current one."))
-    # The order, then the product's levels, in the order allocation takes them: a wave
-    # allocating at the same moment queues behind this instead of deadlocking.
+    # The order, then the product's levels (its bins and the packing area) by ascending
+    # location, the order allocation and a pick's move take them in: a wave allocating
+    # or a picker finishing a task at the same moment queues instead of deadlocking.
     order = db.session.scalar(select(Order).where(Order.id == task.order_id).with_for_update())
-    lock_levels({task.product_id})
+    lock_levels({task.product_id}, plus=[staging_location_id()])
     move_picked(task, task.picked_qty, user_id, device_id)
     _free_reservation(task)
     task.status, task.short_reason, task.done_at = "short", reason, utcnow()
