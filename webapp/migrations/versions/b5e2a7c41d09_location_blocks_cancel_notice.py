@@ -1,7 +1,7 @@
 """location blocks (a shelf that did not match the books) and the cancel notice of a pick list
 
 Revision ID: b5e2a7c41d09
-Revises: b3c9d0e1f2a4
+Revises: d5e8a2b4c6f1
 Create Date: 2026-11-28 20:50:00
 
 A short pick blocks the product at its location for allocation until someone counts
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'b5e2a7c41d09'
-down_revision = 'b3c9d0e1f2a4'
+down_revision = 'd5e8a2b4c6f1'
 branch_labels = None
 depends_on = None
 
