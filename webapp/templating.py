@@ -1,8 +1,7 @@
 """Names every template may use."""
 import json
 
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 
 ROLE_LABELS = {
     "picker": _l("Picker"),
@@ -64,10 +63,18 @@ def current_locale():
     return locale.language if locale else "en"
 
 
+def barcode_strings():
+    """Every barcode problem's template and AI name in the page's language: the device
+    translates the refusals of static/js/barcodes.js with them, as the server does."""
+    from .catalog.barcodes import AI_NAMES, MESSAGES
+    return {text: gettext(text) for text in MESSAGES + AI_NAMES}
+
+
 def register(app):
     """Install the template globals."""
     app.jinja_env.globals.update(
         current_locale=current_locale,
+        barcode_strings=barcode_strings,
         role_label=lambda role: ROLE_LABELS.get(role, role),
         location_type_label=lambda kind: LOCATION_TYPE_LABELS.get(kind, kind),
         order_state_label=lambda state: ORDER_STATE_LABELS.get(state, state),

@@ -119,6 +119,33 @@
     var marker = elt.matches("[data-feedback]") ? elt : elt.querySelector("[data-feedback]");
     if (marker) feedback(marker);
   });
+  // Two-step buttons: a deliberate action (a short pick, cancelling an order) is first
+  // chosen, then confirmed or undone; nothing is sent on the first tap.
+  //   [data-two-step]          the box; its [data-step-choose] buttons pick the choice
+  //   [data-step-choose=VALUE] copies VALUE into the box's [data-step-value] field and
+  //                            its data-step-question into the box's [data-step-ask]
+  //   .confirm-step            shown while choosing; [data-step-undo] goes back
+  function twoStep(event) {
+    var choose = event.target.closest("[data-step-choose]");
+    var undo = event.target.closest("[data-step-undo]");
+    var box = (choose || undo) && (choose || undo).closest("[data-two-step]");
+    if (!box) return;
+    var confirm = box.querySelector(".confirm-step");
+    if (choose) {
+      var field = box.querySelector("[data-step-value]");
+      if (field) field.value = choose.dataset.stepChoose;
+      var question = box.querySelector("[data-step-ask]");
+      if (question) question.textContent = choose.dataset.stepQuestion || "";
+    }
+    box.classList.toggle("confirming", !!choose);
+    confirm.hidden = !choose;
+    var next = choose ? confirm.querySelector("[data-step-confirm]") : box.querySelector("[data-step-choose]");
+    if (next) next.focus();
+  }
+  document.addEventListener("click", twoStep);
+  window.Warehouse = window.Warehouse || {};
+  window.Warehouse.twoStep = twoStep;
+
   // Scans judged on the device (static/js/offline-pick.js) sound and look the same.
   window.Warehouse = window.Warehouse || {};
   window.Warehouse.feedback = feedback;

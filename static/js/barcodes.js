@@ -51,9 +51,22 @@
     return null;
   }
 
-  function BarcodeError(message) {
-    var error = new Error(message);
+  // What is wrong with a code: a template of barcodes.py MESSAGES and its values (the
+  // page translates it: pick-rules.js refusal), and its English text.
+  function problem(template, values) { return { template: template, values: values || {} }; }
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (all, name) {
+      return has(values, name) ? String(values[name]) : all;
+    });
+  }
+
+  function render(p) { return fmt(p.template, p.values); }
+
+  function BarcodeError(what) {
+    var error = new Error(typeof what === "string" ? what : render(what));
     error.name = "BarcodeError";
+    error.problem = typeof what === "string" ? problem(what) : what;
     return error;
   }
 
@@ -83,20 +96,20 @@
   function classify(raw, symbology) { return classifyClean(clean(raw), symbology); }
 
   function classifyClean(code, symbology) {
-    if (!code) throw BarcodeError("The barcode is empty.");
+    if (!code) throw BarcodeError(problem("The barcode is empty."));
     var kind = symbology || (isNumeric(code) ? RETAIL[code.length] : "code128") || "code128";
     if (kind === "code128") {
-      if (!CODE128_OK.test(code)) throw BarcodeError("A Code128 barcode holds 1 to 64 printable ASCII characters.");
+      if (!CODE128_OK.test(code)) throw BarcodeError(problem("A Code128 barcode holds 1 to 64 printable ASCII characters."));
       return [code, kind];
     }
     var expected = { ean8: 8, upca: 12, ean13: 13, gtin: 14 }[kind];
-    if (!expected) throw BarcodeError("Unknown barcode type: " + kind);
+    if (!expected) throw BarcodeError(problem("Unknown barcode type: %(kind)s", { kind: kind }));
     if (!isNumeric(code) || code.length !== expected) {
-      throw BarcodeError("A " + kind.toUpperCase() + " barcode has exactly " + expected + " digits.");
+      throw BarcodeError(problem("A %(kind)s barcode has exactly %(n)d digits.", { kind: kind.toUpperCase(), n: expected }));
     }
     if (!hasValidCheckDigit(code)) {
-      throw BarcodeError("The check digit of " + code + " is wrong (expected " +
-                         gs1CheckDigit(code.slice(0, -1)) + ").");
+      throw BarcodeError(problem("The check digit of %(code)s is wrong (expected %(digit)s).",
+                                 { code: code, digit: gs1CheckDigit(code.slice(0, -1)) }));
     }
     return [code, kind];
   }
@@ -128,9 +141,10 @@
   var NAMED = ["sscc", "lot", "serial", "count", "expiry", "best_before", "sell_by", "due_date",
                "production_date", "packaging_date"];
 
-  function result(symbology, kind, code, gtin, ais, errors, found) {
+  function result(symbology, kind, code, gtin, ais, problems, found) {
+    problems = problems || [];
     var out = { symbology_id: symbology, kind: kind, code: code, gtin: gtin || null,
-                ais: ais || {}, errors: errors || [], text: "", keys: [] };
+                ais: ais || {}, errors: problems.map(render), problems: problems, text: "", keys: [] };
     NAMED.forEach(function (name) { out[name] = found && has(found, name) ? found[name] : null; });
     return out;
   }
@@ -163,13 +177,13 @@
     var code = strip(text.slice(symbology ? symbology.length : 0));
     var out;
     if (!code) {
-      out = result(symbology, null, "", null, {}, ["The barcode is empty."]);
+      out = result(symbology, null, "", null, {}, [problem("The barcode is empty.")]);
     } else if (GS1_SYMBOLOGIES.indexOf(symbology) >= 0 || code.charAt(0) === "(" || code.indexOf(GS) >= 0) {
       out = parseGs1(symbology, code, today);
     } else if (EAN_SYMBOLOGIES.indexOf(symbology) >= 0 &&
                !(isNumeric(code) && [8, 12, 13].indexOf(code.length) >= 0)) {
       out = result(symbology, null, code, null, {},
-                   ["An EAN/UPC barcode (" + symbology + ") holds 8, 12 or 13 digits."]);
+                   [problem("An EAN/UPC barcode (%(symbology)s) holds 8, 12 or 13 digits.", { symbology: symbology })]);
     } else {
       out = parsePlain(symbology, code, today);
     }
@@ -190,7 +204,7 @@
       code = found[0]; kind = found[1];
     } catch (error) {
       kind = isNumeric(code) ? (RETAIL[code.length] || "code128") : "code128";
-      return result(symbology, kind, code, null, {}, [error.message]);
+      return result(symbology, kind, code, null, {}, [error.problem]);
     }
     return result(symbology, kind, code, kind !== "code128" ? code.padStart(14, "0") : null);
   }
@@ -200,10 +214,10 @@
     var read = text.charAt(0) === "(" ? hriElements(text) : rawElements(text);
     read.elements.forEach(function (element) {
       var id = element[0], value = element[1];
-      var problem = spec(id) ? checkElement(id, value, today)
-        : "Unknown GS1 application identifier: " + id + ".";
-      if (has(ais, id)) problem = "GS1 AI " + id + " appears more than once.";
-      if (problem) { errors.push(problem); return; }
+      var wrong = spec(id) ? checkElement(id, value, today)
+        : problem("Unknown GS1 application identifier: %(ai)s.", { ai: id });
+      if (has(ais, id)) wrong = problem("GS1 AI %(ai)s appears more than once.", { ai: id });
+      if (wrong) { errors.push(wrong); return; }
       ais[id] = value;
       order.push(id);
       if (has(FIELDS, id)) found[FIELDS[id]] = spec(id).date ? dateOf(value, today) : value;
@@ -223,7 +237,7 @@
       if (text.charAt(pos) === GS) { pos += 1; continue; }  // a GS after a fixed field: harmless
       var id = text.slice(pos, pos + (FOUR_DIGIT.indexOf(text.slice(pos, pos + 2)) >= 0 ? 4 : 2));
       var rules = spec(id), value;
-      if (!rules) return { elements: elements, trouble: ["Unknown GS1 application identifier: " + id + "."] };
+      if (!rules) return { elements: elements, trouble: [problem("Unknown GS1 application identifier: %(ai)s.", { ai: id })] };
       pos += id.length;
       if (rules.length) {
         value = text.slice(pos, pos + rules.length);
@@ -247,7 +261,7 @@
     HRI.lastIndex = 0;
     while ((m = HRI.exec(text)) !== null) matches.push(m);
     if (matches.map(function (x) { return x[0]; }).join("") !== text) {
-      return { elements: [], trouble: ["GS1 text in the (AI)data form is malformed."] };
+      return { elements: [], trouble: [problem("GS1 text in the (AI)data form is malformed.")] };
     }
     return { elements: matches.map(function (x) { return [x[1], strip(x[2])]; }), trouble: [] };
   }
@@ -260,19 +274,21 @@
       if (value.length < 1 || value.length > rules.maxLength || !fits) return lengthMessage(id, rules);
     }
     if (rules.check && !hasValidCheckDigit(value)) {
-      return "GS1 AI " + id + " (" + rules.name + "): the check digit of " + value +
-        " is wrong (expected " + gs1CheckDigit(value.slice(0, -1)) + ").";
+      return problem("GS1 AI %(ai)s (%(name)s): the check digit of %(value)s is wrong (expected %(digit)s).",
+                     { ai: id, name: rules.name, value: value, digit: gs1CheckDigit(value.slice(0, -1)) });
     }
     if (rules.date && dateOf(value, today) === null) {
-      return "GS1 AI " + id + " (" + rules.name + "): " + value + " is not a valid YYMMDD date.";
+      return problem("GS1 AI %(ai)s (%(name)s): %(value)s is not a valid YYMMDD date.",
+                     { ai: id, name: rules.name, value: value });
     }
     return null;
   }
 
   function lengthMessage(id, spec) {
-    if (spec.length) return "GS1 AI " + id + " (" + spec.name + ") needs exactly " + spec.length + " digits.";
-    var what = spec.numeric ? "digits" : "characters of the GS1 character set";
-    return "GS1 AI " + id + " (" + spec.name + ") holds 1 to " + spec.maxLength + " " + what + ".";
+    var values = { ai: id, name: spec.name, n: spec.length || spec.maxLength };
+    if (spec.length) return problem("GS1 AI %(ai)s (%(name)s) needs exactly %(n)d digits.", values);
+    if (spec.numeric) return problem("GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d digits.", values);
+    return problem("GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d characters of the GS1 character set.", values);
   }
 
   // The full year of a two-digit GS1 year (General Specifications 7.12): within 49
@@ -298,6 +314,7 @@
   }
 
   var api = { GS: GS, clean: clean, classify: classify, parse: parse, readScan: readScan, reasonOf: reasonOf,
+              fmt: fmt,
               lookupKeys: lookupKeys, gs1Year: gs1Year,
               gs1CheckDigit: gs1CheckDigit, hasValidCheckDigit: hasValidCheckDigit };
   if (typeof window !== "undefined") window.WarehouseBarcodes = api;

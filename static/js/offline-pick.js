@@ -14,6 +14,7 @@
   var currentTask = rules.currentTask, progress = rules.progress;
 
   var catalog = null;  // every code of the catalogue, as sets (kept in meta, shared with packing)
+  var catalogVersion = "";  // the version of it this device holds: the server skips it when unchanged
 
   function judge(list, entry) { return rules.judge(list, entry, strings, catalog); }
 
@@ -23,14 +24,17 @@
   function keep(payload, ifRev) {
     var codes = payload.catalog;
     delete payload.catalog;
-    var saved = codes ? Outbox.setMeta("catalog", codes).then(function () { catalog = rules.catalogSets(codes); })
-                      : Promise.resolve();
+    var fresh = codes && codes.barcodes;  // else {version} alone: ours is current
+    var saved = fresh ? Outbox.setMeta("catalog", codes).then(function () { use(codes); }) : Promise.resolve();
     return saved.then(function () { return Outbox.putList(payload, ifRev); });
   }
 
-  function loadCatalog() {
-    return Outbox.getMeta("catalog").then(function (codes) { catalog = rules.catalogSets(codes); });
+  function use(codes) {
+    catalog = rules.catalogSets(codes);
+    catalogVersion = (codes && codes.version) || "";
   }
+
+  function loadCatalog() { return Outbox.getMeta("catalog").then(use); }
 
   // ------------------------------------------------------------ rendering (_task.html)
   function fmt(template, values) { return window.Pwa.fmt(template, values); }
@@ -59,15 +63,28 @@
     ]);
   }
 
+  // The reason first, then Confirm or Undo (app.js twoStep, as on the server's page):
+  // nothing is sent on the first tap.
   function shortPicker(task) {
     var reasons = strings.shortReasons || {};
     var buttons = Object.keys(reasons).map(function (reason) {
-      var button = h("button", { type: "button", "class": "button danger", "data-reason": reason, text: reasons[reason] });
-      button.addEventListener("click", function () { reportShort(task, reason); });
-      return button;
+      return h("button", { type: "button", "class": "button danger", "data-reason": reason, text: reasons[reason],
+                           "data-step-choose": reason,
+                           "data-step-question": fmt(strings.shortQuestion, { sku: task.product.sku,
+                                                                              code: task.location.code,
+                                                                              reason: reasons[reason] }) });
     });
+    var value = h("input", { type: "hidden", name: "reason", value: "", "data-step-value": "" });
+    var confirm = h("button", { type: "button", "class": "button danger", "data-step-confirm": "",
+                                text: strings.shortConfirm });
+    confirm.addEventListener("click", function () { if (value.value) reportShort(task, value.value); });
+    var step = h("div", { "class": "confirm-step" }, [
+      h("p", { "class": "notice", "data-step-ask": "" }), value, confirm,
+      h("button", { type: "button", "class": "button", "data-step-undo": "", text: strings.undo })]);
+    step.hidden = true;
     return h("details", { "class": "short" }, [h("summary", { text: strings.reportShort }),
-                                               h("div", { "class": "actions" }, buttons)]);
+                                               h("div", { "class": "actions", "data-two-step": "" },
+                                                 buttons.concat([step]))]);
   }
 
   // Each verdict is shown afresh, even one worded like the last.
@@ -160,7 +177,10 @@
   function urlFor(template, id) { return template.replace("/0/", "/" + id + "/"); }
 
   // The list as the server has it: with the sign-in, else with the device token.
-  function fetchList() { return screen.fetchJson(urlFor(root.dataset.offlineUrl, listId)); }
+  function fetchList() {
+    var url = urlFor(root.dataset.offlineUrl, listId);
+    return screen.fetchJson(catalogVersion ? url + "?catalog=" + encodeURIComponent(catalogVersion) : url);
+  }
 
   function takeOffline() {
     say(strings.taking);

@@ -19,6 +19,7 @@
     unknown: "Unknown barcode %(code)s.",
     badQuantity: "Quantity must be a whole number above zero.",
     tooMany: "Too many: only %(n)d more needed.",
+    allCounted: "All %(n)d counted: scan the location %(code)s to finish.",
     picked: "%(done)d of %(total)d picked."
   };
 
@@ -39,10 +40,17 @@
   function lookupKeys(code) { return barcodes().lookupKeys(code); }
   function readScan(raw) { return barcodes().readScan(raw); }
 
-  // What to say of a scan that names nothing: why it is malformed, else unknown
+  // What to say of a scan that names nothing: why it is malformed, in the page's
+  // language (s.barcode: the templates and AI names, translated), else unknown
   // (refusal() in webapp/catalog/services.py).
   function refusal(scan, s) {
-    return barcodes().reasonOf(scan) || fmt(s.unknown, { code: scan.code });
+    var words = s.barcode || {};
+    if (!scan.problems.length) return fmt(s.unknown, { code: scan.code });
+    return scan.problems.map(function (p) {
+      var values = Object.assign({}, p.values);
+      if (values.name !== undefined && words[values.name]) values.name = words[values.name];
+      return barcodes().fmt(words[p.template] || p.template, values);
+    }).join(" ");
   }
 
   // The catalogue's codes as the server sends them (lists) made into sets, once.
@@ -110,6 +118,9 @@
       return Object.assign(refused, { message: s.badQuantity });
     }
     var remaining = task.quantity - task.picked_qty;
+    if (remaining === 0 && !task.location_confirmed) {
+      return Object.assign(refused, { message: fmt(s.allCounted, { n: task.quantity, code: task.location.code }) });
+    }
     if (quantity > remaining) return Object.assign(refused, { message: fmt(s.tooMany, { n: remaining }) });
     task.picked_qty += quantity;
     return complete(list, task, fmt(s.picked, { done: task.picked_qty, total: task.quantity }));

@@ -90,6 +90,17 @@ def test_bad_codes_are_refused_loudly(login_as, stocked, code, message):
     assert 'data-feedback="ok"' not in html
 
 
+def test_a_malformed_code_is_refused_in_the_persons_language(login_as, stocked):
+    """The reason is translated at the edge (zh-CN): the template and the AI's name."""
+    client = login_as("picker")
+    html = client.get("/lookup", query_string={"code": "]C1010950600013435217261332"},
+                      headers={**HTMX, "Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "GS1 AI 17（有效期至）：261332 不是有效的 YYMMDD 日期。" in html
+    html = client.get("/lookup", query_string={"code": "4006381333932"},
+                      headers={**HTMX, "Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "4006381333932 的校验位错误（应为 1）。" in html
+
+
 def test_lookup_page_without_a_code_shows_the_scan_field(login_as):
     """The empty page is ready to scan into."""
     html = login_as("picker").get("/lookup").get_data(as_text=True)

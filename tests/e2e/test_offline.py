@@ -6,10 +6,14 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
                               wait_for_worker, wait_until_recorded, waiting, walk_plan)
+from webapp.catalog.models import Barcode, Product
+from webapp.extensions import db
+from webapp.picking.models import PickTask
 
 SYNC_TIMEOUT = 90_000  # the backoff tops out at 60 s between tries
 
@@ -406,9 +410,44 @@ def test_a_short_pick_on_the_offline_screen_goes_to_the_server(device, server, m
     expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
     page.locator("details.short summary").click()
     page.locator("details.short button[data-reason='damaged']").click()
-    expect(page.locator("#pick-task [data-feedback]")).to_have_text("Short pick recorded.")
+    # Confirm or undo first: nothing goes to the server on the first tap (issue 9).
+    expect(page.locator("details.short .confirm-step")).to_be_visible()
+    page.locator("details.short [data-step-undo]").click()
+    expect(page.locator("details.short .confirm-step")).to_be_hidden()
+    assert server_state(server, list_id)["tasks"][plan[0][0]][0] == "pending"
+    page.locator("details.short button[data-reason='damaged']").click()
+    page.locator("details.short [data-step-confirm]").click()
+    expect(page.locator("#pick-task [data-feedback]")).to_contain_text("Short pick recorded.")
     expect(page.locator("#pick-task .loc")).to_have_text(plan[1][1])  # the server's view, reloaded
     state = server_state(server, list_id)
     assert state["tasks"][plan[0][0]][0] == "short"
     on_device = page.evaluate(f"Outbox.getList({list_id}).then(l => l.tasks)")
     assert next(t["status"] for t in on_device if t["task_id"] == plan[0][0]) == "short"
+
+
+def test_offline_another_products_code_is_a_wrong_item_as_online(device, server, monkeypatch):
+    """Issue 10: the device holds the catalogue's codes (in the outbox's meta, once), so a
+    product not on the list is "Wrong item", not "Unknown barcode"; a malformed code gets
+    its reason (issue 9), as online. After an offline reload too."""
+    list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
+    with live_db(server):
+        task = db.session.get(PickTask, plan[0][0])
+        sku, name = task.product.sku, task.product.name
+        stranger = db.session.scalar(select(Barcode.code).join(Product).where(
+            Product.id != task.product_id).order_by(Barcode.id).limit(1))
+    device.set_offline(True)
+    verdict = page.locator("#pick-task [data-feedback]")
+    for attempt in range(2):
+        scan(page, stranger)
+        expect(verdict).to_have_text(f"Wrong item. Pick {sku} — {name}.")
+        scan(page, "]C10109506000134353")
+        expect(verdict).to_have_text("GS1 AI 01 (GTIN): the check digit of 09506000134353 is "
+                                     "wrong (expected 2).")
+        if attempt == 0:
+            page.reload()  # offline: the shell from the service worker, the codes from meta
+            expect(page.locator("#pick-task .loc")).to_have_text(plan[0][1])
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    reasons = [s[3] for s in server_state(server, list_id)["scans"]]
+    assert len(reasons) == 4 and all("refused on the device" in r for r in reasons), reasons
+    assert page.js_errors == []

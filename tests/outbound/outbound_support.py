@@ -28,6 +28,20 @@ def stocked_skus(count, min_qty=3):
     return [r[0] for r in rows]
 
 
+def skus_by_bins(count, bins, min_qty=3):
+    """SKUs held in exactly `bins` storage locations (in `-bins` or more when negative),
+    each location holding at least min_qty free units."""
+    bins_held = func.count() == bins if bins > 0 else func.count() >= -bins
+    rows = db.session.execute(
+        select(Product.sku).join(StockLevel, StockLevel.product_id == Product.id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(Location.type == "storage", StockLevel.quantity > 0)
+        .group_by(Product.sku)
+        .having(bins_held, func.min(StockLevel.quantity - StockLevel.reserved) >= min_qty)
+        .order_by(Product.sku).limit(count))
+    return [r[0] for r in rows]
+
+
 def order_payload(number, lines, **extra):
     """A valid order payload with the given (sku, quantity) lines."""
     return {"channel": "shop", "order_no": str(number), "carrier": "builtin",

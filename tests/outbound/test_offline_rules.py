@@ -19,6 +19,7 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, Wave
 from webapp.picking.waves import run_wave
 from webapp.sync.offline import order_payload as order_copy, pick_list_payload
+from webapp.templating import barcode_strings
 
 RUNNERS = Path(__file__).resolve().parents[1] / "js"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -44,13 +45,13 @@ def started(sqlite_warehouse, user_id):
     return list_id, picker
 
 
-def run_node(payload, scans, tmp_path, runner="pick_rules_run.js", key="list"):
+def run_node(payload, scans, tmp_path, runner="pick_rules_run.js", key="list", strings=None):
     """The device's verdicts and its copy (list or order) afterwards."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the device's rules cannot be exercised")
     source = tmp_path / "input.json"
-    source.write_text(json.dumps({key: payload, "scans": scans}))
+    source.write_text(json.dumps({key: payload, "scans": scans, "strings": strings}))
     done = subprocess.run([node, str(RUNNERS / runner), str(source)], capture_output=True,
                           text=True, timeout=60, check=True)
     return json.loads(done.stdout)
@@ -77,7 +78,8 @@ def script(pick_list):
     for n, task in enumerate(tasks):
         code = barcode_of(task.product_id)
         if n == 1:  # units first, all at once with the quantity box, then the location
-            scans += [(code, task.quantity), (task.location.code, 1)]
+            # one unit more before the location: "scan the location", not "too many"
+            scans += [(code, task.quantity), (code, 1), (task.location.code, 1)]
         else:
             scans += [(task.location.code, 1)] + [(code.translate(FULL_WIDTH), 1)] * task.quantity
     return [{"code": code, "quantity": quantity} for code, quantity in scans]
@@ -119,7 +121,7 @@ def test_the_device_judges_every_scan_like_the_server(started, tmp_path):
     messages = " | ".join(v["message"] for v in mine)
     for expected in ("Empty scan.", "Unknown barcode", "Wrong location", "Wrong item",
                      "Too many", "Quantity must be", "confirmed.", "is wrong (expected 2)",
-                     "260230 is not a valid YYMMDD date"):
+                     "260230 is not a valid YYMMDD date", "counted: scan the location"):
         assert expected in messages
     off_list = off_list_product(pick_list)
     for verdict, scan in zip(mine, scans):
@@ -133,6 +135,23 @@ def test_the_device_judges_every_scan_like_the_server(started, tmp_path):
     on_device = {t["task_id"]: (t["status"], t["picked_qty"], t["location_confirmed"])
                  for t in device["list"]["tasks"]}
     assert on_device == on_server
+
+
+def test_a_malformed_code_is_refused_in_the_same_chinese_words_on_both(started, tmp_path,
+                                                                        app):
+    """The device translates barcodes.js's problems with its page's strings (the
+    templates and AI names, rendered in zh-CN) into what the server says in zh-CN."""
+    list_id, picker = started
+    codes = ["]C10109506000134353", "(01)09506000134352(17)260230", "4006381333932",
+             "]C110AB#1", "(01)09506000134352(23)1"]
+    scans = [{"code": code, "quantity": 1} for code in codes]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        strings = {"barcode": barcode_strings()}
+        server = [str(picking.scan(list_id, picker, code).message) for code in codes]
+    payload = json.loads(json.dumps(pick_list_payload(db.session.get(PickList, list_id))))
+    device = run_node(payload, scans, tmp_path, strings=strings)
+    assert [v["message"] for v in device["verdicts"]] == server
+    assert "校验位错误" in server[0] and "有效期至" in server[1] and "GS1 字符集" in server[3]
 
 
 def test_each_verdict_names_the_task_the_server_would_apply_it_to(started, tmp_path):

@@ -2,8 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from outbound_support import barcode_of, level, stocked_skus, walk_task
+from outbound_support import barcode_of, level, skus_by_bins, stocked_skus, walk_task
 from webapp.accounts.services import create_user
+from webapp.catalog.blocks import clear_block
 from webapp.catalog.models import Location, Product
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
@@ -12,6 +13,7 @@ from webapp.picking import routing
 from webapp.picking import services as picking
 from webapp.picking.allocation import allocate_order, reserved_for_line
 from webapp.picking.models import PickList, PickTask, Reservation, Wave
+from webapp.picking.shortage import short_pick
 from webapp.picking.waves import layout_of_storage, run_wave
 
 
@@ -109,12 +111,31 @@ def test_over_scan_is_refused(walking):
     list_id, picker = walking
     task = current(list_id)
     code = barcode_of(task.product_id)
+    outcome = picking.scan(list_id, picker, code, quantity=task.quantity + 1)
+    assert not outcome.ok and f"Too many: only {task.quantity} more needed." in outcome.message
+    assert picking.scan(list_id, picker, task.location.code).ok
+    for _ in range(task.quantity - 1):
+        assert picking.scan(list_id, picker, code).ok
+    outcome = picking.scan(list_id, picker, code, quantity=2)
+    assert not outcome.ok and "Too many: only 1 more needed." in outcome.message
+    assert current(list_id).picked_qty == task.quantity - 1
+
+
+def test_every_unit_counted_without_the_location_asks_for_the_location(walking):
+    """Not "Too many: only 0 more needed." (issue 9): what is missing is the location."""
+    list_id, picker = walking
+    task = current(list_id)
+    code = barcode_of(task.product_id)
     for _ in range(task.quantity):
         assert picking.scan(list_id, picker, code).ok
     outcome = picking.scan(list_id, picker, code)
-    assert not outcome.ok and "Too many" in outcome.message
-    assert not picking.scan(list_id, picker, code, quantity=task.quantity + 1).ok
+    assert not outcome.ok
+    assert outcome.message == (f"All {task.quantity} counted: scan the location "
+                               f"{task.location.code} to finish.")
     assert current(list_id).picked_qty == task.quantity
+    assert picking.scan(list_id, picker, task.location.code).ok
+    db.session.commit()
+    assert db.session.get(PickTask, task.id).status == "done"
 
 
 def test_the_location_first_then_items_completes_the_task_and_moves_stock(walking):
@@ -181,8 +202,8 @@ def test_short_pick_records_the_reason_frees_the_rest_and_moves_on(walking):
     reservation = db.session.get(Reservation, task.reservation_id)
     before = level(task.product_id, task.location_id)
     with pytest.raises(picking.PickingError):
-        picking.short_pick(list_id, task.id, picker, "lazy")
-    outcome = picking.short_pick(list_id, task.id, picker, "damaged")
+        short_pick(list_id, task.id, picker, "lazy")
+    outcome = short_pick(list_id, task.id, picker, "damaged")
     db.session.commit()
     assert outcome.ok
     assert outcome.task is None or outcome.task.id != task.id
@@ -196,13 +217,13 @@ def test_short_pick_records_the_reason_frees_the_rest_and_moves_on(walking):
     assert task.location.code in exception.message
     # The same task cannot be reported twice.
     with pytest.raises(picking.PickingError):
-        picking.short_pick(list_id, task.id, picker, "empty")
+        short_pick(list_id, task.id, picker, "empty")
     assert ledger_mismatches() == []
 
 
 def test_short_pick_after_some_units_keeps_them_and_the_order_ends_short(
         warehouse, make_planned, user_id):
-    sku_a, sku_b = stocked_skus(2, min_qty=4)
+    sku_a, sku_b = skus_by_bins(2, 1, min_qty=4)
     (order_id,) = make_planned([[(sku_a, 3), (sku_b, 2)]])
     list_id = db.session.scalar(select(PickList.id))
     picker = user_id("picker")
@@ -211,7 +232,7 @@ def test_short_pick_after_some_units_keeps_them_and_the_order_ends_short(
     before = level(first.product_id, first.location_id)
     assert picking.scan(list_id, picker, first.location.code).ok
     assert picking.scan(list_id, picker, barcode_of(first.product_id)).ok
-    picking.short_pick(list_id, first.id, picker, "not_found")
+    short_pick(list_id, first.id, picker, "not_found")
     db.session.commit()
     assert level(first.product_id, first.location_id) == (before[0] - 1, before[1] - first.quantity)
     assert db.session.get(OrderLine, first.order_line_id).picked_qty == 1
@@ -326,7 +347,7 @@ def test_another_picker_cannot_open_or_scan_the_list(picker_client, sqlite_wareh
 
 def test_reallocating_a_short_picked_order_reserves_only_what_is_missing(
         warehouse, make_planned, user_id):
-    sku_a, sku_b = stocked_skus(2, min_qty=4)
+    sku_a, sku_b = skus_by_bins(2, 1, min_qty=4)
     (order_id,) = make_planned([[(sku_a, 3), (sku_b, 2)]])
     list_id = db.session.scalar(select(PickList.id))
     picker = user_id("picker")
@@ -334,10 +355,13 @@ def test_reallocating_a_short_picked_order_reserves_only_what_is_missing(
     first = current(list_id)
     assert picking.scan(list_id, picker, first.location.code).ok
     assert picking.scan(list_id, picker, barcode_of(first.product_id)).ok
-    picking.short_pick(list_id, first.id, picker, "damaged")
+    short_pick(list_id, first.id, picker, "damaged")
     walk_task(list_id, picker, current(list_id))
     db.session.commit()
     assert db.session.get(Order, order_id).status == "short"
+    # Its only bin is blocked until counted: nothing to reserve until the count clears it.
+    assert allocate_order(order_id, user_id("supervisor")) == "short"
+    assert clear_block(first.location_id, user_id("supervisor"), "counted: 3 damaged, 1 fine") == 1
     assert allocate_order(order_id, user_id("supervisor")) == "allocated"
     db.session.commit()
     for line in db.session.get(Order, order_id).lines:
@@ -346,7 +370,7 @@ def test_reallocating_a_short_picked_order_reserves_only_what_is_missing(
 
 def test_a_short_picked_order_is_planned_again_for_what_is_missing(warehouse, make_planned,
                                                                    user_id):
-    (sku,) = stocked_skus(1, min_qty=4)
+    (sku,) = skus_by_bins(1, 1, min_qty=4)
     (order_id,) = make_planned([[(sku, 3)]])
     list_id = db.session.scalar(select(PickList.id))
     picker = user_id("picker")
@@ -354,7 +378,8 @@ def test_a_short_picked_order_is_planned_again_for_what_is_missing(warehouse, ma
     task = current(list_id)
     assert picking.scan(list_id, picker, task.location.code).ok
     assert picking.scan(list_id, picker, barcode_of(task.product_id)).ok
-    picking.short_pick(list_id, task.id, picker, "damaged")
+    short_pick(list_id, task.id, picker, "damaged")
+    clear_block(task.location_id, user_id("supervisor"), "counted")  # its only bin
     db.session.commit()
     wave = Wave(params_json='{"max_orders": 5, "max_lines": 20}')
     db.session.add(wave)

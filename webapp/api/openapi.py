@@ -96,7 +96,11 @@ def _offline_path():
     return {"get": {
         "summary": "Everything a device needs to judge a pick list's scans offline",
         "parameters": [{"name": "list_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": {"type": "integer"}},
+                       {"name": "catalog", "in": "query", "required": False,
+                        "description": "the catalogue version the device holds: when it is "
+                                       "current, catalog carries only its version",
+                        "schema": {"type": "string", "maxLength": 64}}],
         "responses": {"200": {"description": "tasks, locations, product codes, and every "
                                              "code of the catalogue"},
                       "403": {"description": "not the picker of this list"},

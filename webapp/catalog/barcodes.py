@@ -28,6 +28,41 @@ class BarcodeError(ValueError):
     """A code that cannot be a valid barcode; the message is shown to people."""
 
 
+class Message(str):
+    """What is wrong with a code, in English, remembering the template and values it
+    was made from: the edge translates it (catalog.services.refusal, and the device
+    from its page's strings). The templates are listed in MESSAGES."""
+
+    def __new__(cls, template, **values):
+        text = super().__new__(cls, template % values if values else template)
+        text.template, text.values = template, values
+        return text
+
+    def as_dict(self):
+        """{template, values}: what static/js/barcodes.js gives as a problem."""
+        return {"template": self.template, "values": self.values}
+
+
+# Every template of a Message and every AI name, for the translations (zh-CN) and the
+# device's page strings (webapp/templating.py barcode_strings).
+MESSAGES = (
+    "The barcode is empty.",
+    "A Code128 barcode holds 1 to 64 printable ASCII characters.",
+    "Unknown barcode type: %(kind)s",
+    "A %(kind)s barcode has exactly %(n)d digits.",
+    "The check digit of %(code)s is wrong (expected %(digit)s).",
+    "An EAN/UPC barcode (%(symbology)s) holds 8, 12 or 13 digits.",
+    "Unknown GS1 application identifier: %(ai)s.",
+    "GS1 AI %(ai)s appears more than once.",
+    "GS1 text in the (AI)data form is malformed.",
+    "GS1 AI %(ai)s (%(name)s): the check digit of %(value)s is wrong (expected %(digit)s).",
+    "GS1 AI %(ai)s (%(name)s): %(value)s is not a valid YYMMDD date.",
+    "GS1 AI %(ai)s (%(name)s) needs exactly %(n)d digits.",
+    "GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d digits.",
+    "GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d characters of the GS1 character set.",
+)
+
+
 def gs1_check_digit(digits):
     """The mod-10 check digit for a GTIN/EAN/UPC body (without its check digit)."""
     total = 0
@@ -68,22 +103,23 @@ def classify(raw, symbology=None):
 def _classify_clean(code, symbology=None):
     """classify() for a code already cleaned (clean() is not idempotent on ']C1]C1...')."""
     if not code:
-        raise BarcodeError("The barcode is empty.")
+        raise BarcodeError(Message("The barcode is empty."))
     numeric = {8: "ean8", 12: "upca", 13: "ean13", 14: "gtin"}
     kind = symbology or (numeric.get(len(code)) if is_numeric(code) else "code128")
     kind = kind or "code128"
     if kind == "code128":
         if not _CODE128_OK.match(code):
-            raise BarcodeError("A Code128 barcode holds 1 to 64 printable ASCII characters.")
+            raise BarcodeError(Message("A Code128 barcode holds 1 to 64 printable ASCII characters."))
         return code, kind
     expected = {"ean8": 8, "upca": 12, "ean13": 13, "gtin": 14}.get(kind)
     if expected is None:
-        raise BarcodeError(f"Unknown barcode type: {kind}")
+        raise BarcodeError(Message("Unknown barcode type: %(kind)s", kind=kind))
     if not is_numeric(code) or len(code) != expected:
-        raise BarcodeError(f"A {kind.upper()} barcode has exactly {expected} digits.")
+        raise BarcodeError(Message("A %(kind)s barcode has exactly %(n)d digits.",
+                                   kind=kind.upper(), n=expected))
     if not has_valid_check_digit(code):
-        raise BarcodeError(f"The check digit of {code} is wrong (expected "
-                           f"{gs1_check_digit(code[:-1])}).")
+        raise BarcodeError(Message("The check digit of %(code)s is wrong (expected %(digit)s).",
+                                   code=code, digit=gs1_check_digit(code[:-1])))
     return code, kind
 
 
@@ -151,6 +187,7 @@ GS1_AIS = {
     "21": AI("serial number", max_length=20, numeric=False),
     "37": AI("count", max_length=8),
 }
+AI_NAMES = tuple(dict.fromkeys([spec.name for spec in GS1_AIS.values()] + ["measure"]))
 # What read_scan() names each element (dates as dates).
 _FIELDS = {"00": "sscc", "10": "lot", "21": "serial", "37": "count", "11": "production_date",
            "12": "due_date", "13": "packaging_date", "15": "best_before", "16": "sell_by",
@@ -200,14 +237,21 @@ class ParsedBarcode:
 
     @property
     def reason(self):
-        """Why the scan is refused (every problem, in one line), or None."""
+        """Why the scan is refused (every problem, in one line, English), or None."""
         return " ".join(self.errors) or None
+
+    @property
+    def problems(self):
+        """The errors as {template, values}, for the edge to translate."""
+        return [e.as_dict() if isinstance(e, Message) else {"template": e, "values": {}}
+                for e in self.errors]
 
     def as_dict(self):
         """The plain-dict form (what static/js/barcodes.js parse() returns), dates ISO."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value.isoformat() if isinstance(value, date) else value
-                for name, value in out.items()}
+        out = {name: value.isoformat() if isinstance(value, date) else value
+               for name, value in out.items()}
+        return {**out, "errors": [str(e) for e in self.errors], "problems": self.problems}
 
 
 def read_scan(raw, today=None):
@@ -234,12 +278,12 @@ def parse(raw, strict=False, today=None):
     code = text[len(symbology or ""):].strip()
     today = today or datetime.now(timezone.utc).date()
     if not code:
-        result = ParsedBarcode(symbology, None, "", errors=["The barcode is empty."])
+        result = ParsedBarcode(symbology, None, "", errors=[Message("The barcode is empty.")])
     elif symbology in _GS1_SYMBOLOGIES or code.startswith("(") or GS in code:
         result = _parse_gs1(symbology, code, today)
     elif symbology in _EAN_SYMBOLOGIES and not (is_numeric(code) and len(code) in (8, 12, 13)):
-        result = ParsedBarcode(symbology, None, code, errors=[
-            f"An EAN/UPC barcode ({symbology}) holds 8, 12 or 13 digits."])
+        result = ParsedBarcode(symbology, None, code, errors=[Message(
+            "An EAN/UPC barcode (%(symbology)s) holds 8, 12 or 13 digits.", symbology=symbology)])
     else:
         result = _parse_plain(symbology, code, today)
     result.text = code
@@ -273,7 +317,7 @@ def _parse_plain(symbology, code, today):
         code, kind = _classify_clean(code)
     except BarcodeError as error:
         kind = _RETAIL.get(len(code), "code128") if is_numeric(code) else "code128"
-        return ParsedBarcode(symbology, kind, code, errors=[str(error)])
+        return ParsedBarcode(symbology, kind, code, errors=[error.args[0]])
     return ParsedBarcode(symbology, kind, code, code.zfill(14) if kind != "code128" else None)
 
 
@@ -282,10 +326,10 @@ def _parse_gs1(symbology, text, today):
     ais, errors, found = {}, [], {}
     elements, trouble = _hri_elements(text) if text.startswith("(") else _raw_elements(text)
     for ai, value in elements:
-        problem = _check_element(ai, value, today) if _spec(ai) else (
-            f"Unknown GS1 application identifier: {ai}.")
+        problem = _check_element(ai, value, today) if _spec(ai) else Message(
+            "Unknown GS1 application identifier: %(ai)s.", ai=ai)
         if ai in ais:
-            problem = f"GS1 AI {ai} appears more than once."
+            problem = Message("GS1 AI %(ai)s appears more than once.", ai=ai)
         if problem:
             errors.append(problem)
             continue
@@ -313,7 +357,7 @@ def _raw_elements(text):
         ai = text[pos:pos + (4 if text[pos:pos + 2] in _FOUR_DIGIT else 2)]
         spec = _spec(ai)
         if spec is None:
-            return elements, [f"Unknown GS1 application identifier: {ai}."]
+            return elements, [Message("Unknown GS1 application identifier: %(ai)s.", ai=ai)]
         pos += len(ai)
         if spec.length:
             value = text[pos:pos + spec.length]
@@ -332,7 +376,7 @@ def _hri_elements(text):
     """(ai, value) pairs of '(01)09506000134352(17)201225(10)ABC', and a format error."""
     matches = list(_HRI.finditer(text))
     if "".join(m.group(0) for m in matches) != text:
-        return [], ["GS1 text in the (AI)data form is malformed."]
+        return [], [Message("GS1 text in the (AI)data form is malformed.")]
     return [(m.group(1), m.group(2).strip()) for m in matches], []
 
 
@@ -346,19 +390,25 @@ def _check_element(ai, value, today):
         if not 1 <= len(value) <= spec.max_length or not fits:
             return _length_message(ai, spec)
     if spec.check and not has_valid_check_digit(value):
-        return (f"GS1 AI {ai} ({spec.name}): the check digit of {value} is wrong "
-                f"(expected {gs1_check_digit(value[:-1])}).")
+        return Message("GS1 AI %(ai)s (%(name)s): the check digit of %(value)s is wrong "
+                       "(expected %(digit)s).", ai=ai, name=spec.name, value=value,
+                       digit=gs1_check_digit(value[:-1]))
     if spec.date and _date_of(value, today) is None:
-        return f"GS1 AI {ai} ({spec.name}): {value} is not a valid YYMMDD date."
+        return Message("GS1 AI %(ai)s (%(name)s): %(value)s is not a valid YYMMDD date.",
+                       ai=ai, name=spec.name, value=value)
     return None
 
 
 def _length_message(ai, spec):
     """What one AI's value must look like."""
     if spec.length:
-        return f"GS1 AI {ai} ({spec.name}) needs exactly {spec.length} digits."
-    what = "digits" if spec.numeric else "characters of the GS1 character set"
-    return f"GS1 AI {ai} ({spec.name}) holds 1 to {spec.max_length} {what}."
+        return Message("GS1 AI %(ai)s (%(name)s) needs exactly %(n)d digits.",
+                       ai=ai, name=spec.name, n=spec.length)
+    if spec.numeric:
+        return Message("GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d digits.",
+                       ai=ai, name=spec.name, n=spec.max_length)
+    return Message("GS1 AI %(ai)s (%(name)s) holds 1 to %(n)d characters of the GS1 "
+                   "character set.", ai=ai, name=spec.name, n=spec.max_length)
 
 
 def gs1_year(yy, today):

@@ -98,6 +98,31 @@ class StockLevel(db.Model):
     location: Mapped[Location] = relationship()
 
 
+class LocationBlock(db.Model):
+    """A product at a location held back from allocation: the shelf did not match the
+    books (a picker reported it empty, damaged or not found). Who, when and why it was
+    blocked, and who cleared it (a count) when and why; the rows stay as history.
+    """
+
+    __table_args__ = (Index("ix_location_block_active", "location_id", "product_id",
+                            "cleared_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(128))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    cleared_note: Mapped[str | None] = mapped_column(String(500))
+
+    location: Mapped[Location] = relationship()
+    product: Mapped[Product] = relationship()
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+
 class StockMovement(db.Model):
     """One line of the append-only stock ledger.
 

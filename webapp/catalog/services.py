@@ -48,8 +48,19 @@ def product_for_scan(scan):
 
 
 def refusal(scan):
-    """What to say of a scan that names nothing: why it is malformed, else unknown."""
-    return scan.reason or _("Unknown barcode %(code)s.", code=scan.code)
+    """What to say of a scan that names nothing: why it is malformed (in the person's
+    language), else unknown."""
+    if scan.errors:
+        return " ".join(_translated(problem) for problem in scan.problems)
+    return _("Unknown barcode %(code)s.", code=scan.code)
+
+
+def _translated(problem):
+    """One barcode problem in the person's language (templates: barcodes.MESSAGES)."""
+    values = dict(problem["values"])
+    if "name" in values:
+        values["name"] = _(values["name"])  # the AI's name (barcodes.AI_NAMES)
+    return _(problem["template"], **values)
 
 
 def stock_of_product(product_id):

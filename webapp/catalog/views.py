@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..access import allow
 from ..accounts.models import ROLES
 from ..extensions import db
-from . import labels, services
+from . import blocks, labels, services
 from .imports import COLUMNS, import_csv
 from .models import LOCATION_TYPES, Location, Product
 
@@ -138,8 +138,10 @@ def _lookup(code):
     except services.CatalogError as error:
         return {"error": str(error)}
     if kind == "product":
-        return {"product": thing, "stock": services.stock_of_product(thing.id)}
-    return {"location": thing, "stock": services.stock_at_location(thing.id)}
+        return {"product": thing, "stock": services.stock_of_product(thing.id),
+                "blocked": {b.location_id: b for b in blocks.blocks_of_product(thing.id)}}
+    return {"location": thing, "stock": services.stock_at_location(thing.id),
+            "blocked": {b.product_id: b for b in blocks.blocks_at(thing.id)}}
 
 
 @bp.route("/labels/<kind>")

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..picking.allocation import release_order
 from ..picking.models import PickList, PickTask, Reservation
-from ..picking.services import settle_list
+from ..picking.services import move_picked, settle_list
 from ..timeutil import utcnow
 from . import intake
 from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
@@ -84,35 +84,49 @@ def cancel_order(order_id, user_id, note=""):
                            number=order.number)) from error
     tasks = db.session.scalars(select(PickTask).where(PickTask.order_id == order.id,
                                                       PickTask.kind == "pick")).all()
+    midway = [t for t in tasks if t.status == "pending" and t.picked_qty]
+    for task in midway:  # units in the cart: on the books they go there first
+        move_picked(task, task.picked_qty, task.pick_list.picker_id, None)
     for task in tasks:
         if task.status == "pending":
             task.status = "cancelled"
     release_order(order)
     picked = [t for t in tasks if t.status in ("done", "short") and t.picked_qty]
-    if picked:
-        _route_back(order, picked)
+    if picked or midway:
+        _route_back(order, picked, midway)
     db.session.flush()
     for pick_list in {task.pick_list for task in tasks}:
+        if pick_list.status == "in_progress":
+            pick_list.cancelled_order_id = order.id  # the picker's next scan says so
         settle_list(pick_list, user_id)
     return order
 
 
-def _route_back(order, picked_tasks):
-    """Add putback tasks for picked units to the live list, or to a new list."""
-    live = next((t.pick_list for t in picked_tasks if t.pick_list.status == "in_progress"), None)
+def _route_back(order, picked_tasks, midway=()):
+    """Add putback tasks for picked units to the live list, or to a new list.
+
+    Units of a task picked midway go back first: the picker stands at that bin now
+    (the putback takes the cancelled task's place in the route). Units of finished
+    tasks go back at the end of the walk.
+    """
+    every = list(midway) + list(picked_tasks)
+    live = next((t.pick_list for t in every if t.pick_list.status == "in_progress"), None)
     target = live or PickList(status="open")
     if live is None:
         db.session.add(target)
         db.session.flush()
     sequence = max((t.sequence for t in target.tasks), default=0)
-    for task in picked_tasks:
-        sequence += 1
+    for task in every:
+        here = task in midway and task.pick_list_id == target.id
+        if not here:
+            sequence += 1
         db.session.add(PickTask(
-            pick_list_id=target.id, sequence=sequence, kind="putback", order_id=order.id,
-            order_line_id=task.order_line_id, location_id=task.location_id,
-            product_id=task.product_id, quantity=task.picked_qty, cart_slot=task.cart_slot))
+            pick_list_id=target.id, sequence=task.sequence if here else sequence,
+            kind="putback", order_id=order.id, order_line_id=task.order_line_id,
+            location_id=task.location_id, product_id=task.product_id,
+            quantity=task.picked_qty, cart_slot=task.cart_slot))
     db.session.add(OrderException(order_id=order.id, kind="cancelled_in_pick",
-                                  message=f"{sum(t.picked_qty for t in picked_tasks)} picked "
+                                  message=f"{sum(t.picked_qty for t in every)} picked "
                                           f"units go back to stock"))
     db.session.flush()
     db.session.expire(target, ["tasks"])

@@ -89,6 +89,9 @@ def release(order_id):
 def cancel(order_id):
     """Cancel an order (picked units are routed back to stock)."""
     db.get_or_404(Order, order_id)
+    if request.form.get("confirm") != "yes":  # the page's second step sends it
+        flash(_("Nothing was cancelled: confirm the cancellation."), "error")
+        return redirect(url_for("orders.show", order_id=order_id))
     try:
         services.cancel_order(order_id, current_user.id, request.form.get("note", ""))
     except services.OrderError as error:

@@ -1,6 +1,7 @@
 """Allocation: reserve stock per order line, or record the shortage (缺货)."""
 from sqlalchemy import func, select
 
+from ..catalog.blocks import unblocked
 from ..catalog.models import Location, StockLevel
 from ..catalog.stock import release, reserve
 from ..extensions import db
@@ -23,10 +24,10 @@ def allocate_order(order_id, user_id=None):
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status not in ALLOCATABLE:
         return order.status if order else None
-    _lock_levels({line.product_id for line in order.lines})
+    lock_levels({line.product_id for line in order.lines})
     shortfalls = []
     for line in order.lines:
-        missing = _reserve_line(line)
+        missing, _made = reserve_line(line)
         if missing:
             shortfalls.append(f"{line.sku}: {missing} of {line.quantity} not available")
     if shortfalls:
@@ -40,45 +41,53 @@ def allocate_order(order_id, user_id=None):
     return order.status
 
 
-def _lock_levels(product_ids):
+def lock_levels(product_ids, plus=()):
     """Lock the storage levels of these products in one global order: (product, location).
 
     Reserving line by line locks rows in the order's own line order; two orders
     naming the same SKUs in opposite orders would then deadlock on PostgreSQL.
     Taking every lock up front, sorted, makes concurrent allocations queue instead.
+    `plus` adds other locations (the packing area a short pick moves units to), in
+    the same ascending order move_stock takes its two levels in.
     """
     db.session.execute(
         select(StockLevel.id).join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.product_id.in_(product_ids), Location.type == "storage")
+        .where(StockLevel.product_id.in_(product_ids),
+               (Location.type == "storage") | Location.id.in_(list(plus)))
         .order_by(StockLevel.product_id, StockLevel.location_id)
         .with_for_update(of=StockLevel)).all()
 
 
-def _reserve_line(line):
-    """Reserve a line's quantity across locations; return how many are still missing.
+def reserve_line(line):
+    """Reserve what a line still needs; return (units still missing, new reservations).
 
-    Units already picked (a short-picked order allocated again) need no stock.
+    Units already picked (a short-picked order allocated again) need no stock. The
+    caller holds the product's levels (lock_levels) when others may allocate at once.
     """
-    need = line.quantity - line.picked_qty - reserved_for_line(line.id)
+    need, made = line.quantity - line.picked_qty - reserved_for_line(line.id), []
     for location_id, available in _candidates(line.product_id, need):
         if need <= 0:
             break
         take = min(need, available)
         if reserve(line.product_id, location_id, take):
-            db.session.add(Reservation(order_line_id=line.id, product_id=line.product_id,
-                                       location_id=location_id, quantity=take))
+            made.append(Reservation(order_line_id=line.id, product_id=line.product_id,
+                                    location_id=location_id, quantity=take))
+            db.session.add(made[-1])
             need -= take
-    return max(need, 0)
+    db.session.flush()
+    return max(need, 0), made
 
 
 def _candidates(product_id, need):
     """Storage locations with free stock: one that covers the need alone first
-    (the fewest stops), then the fullest ones."""
+    (the fewest stops), then the fullest ones. A blocked bin (reported short, not yet
+    counted) is never a candidate: its units are on the books but not on the shelf."""
     rows = db.session.execute(
         select(StockLevel.location_id, StockLevel.quantity - StockLevel.reserved)
         .join(Location, Location.id == StockLevel.location_id)
         .where(StockLevel.product_id == product_id, Location.type == "storage",
-               Location.active.is_(True), StockLevel.quantity > StockLevel.reserved)).all()
+               Location.active.is_(True), StockLevel.quantity > StockLevel.reserved,
+               unblocked(StockLevel.location_id, StockLevel.product_id))).all()
     covering = sorted((r for r in rows if r[1] >= need), key=lambda r: (r[1], r[0]))
     rest = sorted((r for r in rows if r[1] < need), key=lambda r: (-r[1], r[0]))
     return covering[:1] + rest + covering[1:]

@@ -65,6 +65,9 @@ class PickList(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An order of this list cancelled since the picker's last scan: the next scan on
+    # the screen answers with the notice (and is not counted), then this is cleared.
+    cancelled_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
 
     tasks: Mapped[list["PickTask"]] = relationship(back_populates="pick_list",
                                                    order_by="PickTask.sequence")

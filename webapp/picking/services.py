@@ -16,10 +16,10 @@ from ..catalog.models import Location
 from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import move_stock, release
 from ..extensions import db
-from ..orders.models import Order, OrderException, OrderLine
+from ..orders.models import Order, OrderLine
 from ..orders.states import can_transition, transition
 from ..timeutil import utcnow
-from .models import SHORT_REASONS, PickList, PickTask, Reservation
+from .models import PickList, PickTask, Reservation
 
 
 class PickingError(ValueError):
@@ -108,6 +108,8 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
     task it was judged against there (task_id), which must still be pending.
     """
     pick_list = owned_list(list_id, user_id)
+    if task_id is None and pick_list.cancelled_order_id is not None:
+        return _cancel_notice(pick_list)
     task = current_task(pick_list) if task_id is None else _pending_task(pick_list, task_id)
     if task is None:
         return ScanOutcome(False, _("The list is finished."), finished=True)
@@ -122,6 +124,21 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
     if product_id == task.product_id:
         return _count(pick_list, task, quantity, user_id, device_id)
     return ScanOutcome(False, _wrong_scan_message(scan, product_id, task), task)
+
+
+def _cancel_notice(pick_list):
+    """Tell the picker, once, that an order of the list was cancelled; the scan that
+    brought the notice is not counted (it was meant for a task that is gone)."""
+    order = db.session.get(Order, pick_list.cancelled_order_id)
+    pick_list.cancelled_order_id = None
+    task = current_task(pick_list)
+    if task is not None and task.kind == "putback" and task.order_id == order.id:
+        message = _("Order %(number)s was cancelled: put back what you picked for it. "
+                    "That scan was not counted.", number=order.number)
+    else:
+        message = _("Order %(number)s was cancelled: its items are no longer needed. "
+                    "That scan was not counted.", number=order.number)
+    return ScanOutcome(False, message, task)
 
 
 def _pending_task(pick_list, task_id):
@@ -150,6 +167,9 @@ def _count(pick_list, task, quantity, user_id, device_id):
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         return ScanOutcome(False, _("Quantity must be a whole number above zero."), task)
     remaining = task.quantity - task.picked_qty
+    if remaining == 0 and not task.location_confirmed:
+        return ScanOutcome(False, _("All %(n)d counted: scan the location %(code)s to finish.",
+                                    n=task.quantity, code=task.location.code), task)
     if quantity > remaining:
         return ScanOutcome(False, _("Too many: only %(n)d more needed.", n=remaining), task)
     task.picked_qty += quantity
@@ -160,7 +180,7 @@ def _count(pick_list, task, quantity, user_id, device_id):
 def _maybe_complete(pick_list, task, user_id, device_id, message):
     """Finish the task when its location is confirmed and all units are counted."""
     if task.location_confirmed and task.picked_qty == task.quantity:
-        _move_picked(task, task.picked_qty, user_id, device_id)
+        move_picked(task, task.picked_qty, user_id, device_id)
         task.status, task.done_at = "done", utcnow()
         upcoming = current_task(pick_list)
         finished = upcoming is None and _close_list(pick_list, user_id)
@@ -183,7 +203,7 @@ def staging_location_id():
     return location_id
 
 
-def _move_picked(task, quantity, user_id, device_id):
+def move_picked(task, quantity, user_id, device_id):
     """Move picked units through the ledger (or put them back, for a putback task)."""
     if quantity <= 0:
         return
@@ -208,29 +228,6 @@ def _move_picked(task, quantity, user_id, device_id):
     line.picked_qty += quantity
 
 
-def short_pick(list_id, task_id, user_id, reason, device_id=None):
-    """Record a short pick: keep what was counted, free the rest, raise an exception."""
-    if reason not in SHORT_REASONS:
-        raise PickingError(_("Choose why the item is short."))
-    pick_list = owned_list(list_id, user_id)
-    task = current_task(pick_list)
-    if task is None or task.id != task_id:
-        raise PickingError(_("That task is no longer the current one."))
-    _move_picked(task, task.picked_qty, user_id, device_id)
-    if task.reservation_id and task.picked_qty == 0:
-        reservation = db.session.get(Reservation, task.reservation_id)
-        if reservation.active:
-            release(task.product_id, task.location_id, reservation.quantity)
-            reservation.active = False
-    task.status, task.short_reason, task.done_at = "short", reason, utcnow()
-    db.session.add(OrderException(
-        order_id=task.order_id, kind="short_pick",
-        message=f"{task.product.sku} at {task.location.code}: picked {task.picked_qty} of "
-                f"{task.quantity} ({reason})"))
-    finished = _after_task(pick_list, user_id)
-    return ScanOutcome(True, _("Short pick recorded."), current_task(pick_list), finished)
-
-
 def settle_list(pick_list, user_id):
     """Close a list whose remaining tasks were cancelled from outside (an order cancelled).
 
@@ -241,14 +238,14 @@ def settle_list(pick_list, user_id):
     if current_task(pick_list) is not None:
         return False
     if pick_list.status == "in_progress":
-        return _after_task(pick_list, user_id)
+        return after_task(pick_list, user_id)
     if pick_list.status == "open" and all(t.status == "cancelled" for t in pick_list.tasks):
         pick_list.status, pick_list.finished_at = "cancelled", utcnow()
         return True
     return False
 
 
-def _after_task(pick_list, user_id):
+def after_task(pick_list, user_id):
     """Close the list and move its orders on when no task is pending; True if closed."""
     return current_task(pick_list) is None and _close_list(pick_list, user_id)
 
@@ -260,7 +257,10 @@ def _close_list(pick_list, user_id):
         tasks = [t for t in pick_list.tasks if t.order_id == order.id and t.kind == "pick"]
         if order.status != "picking":
             continue
-        short = any(t.status == "short" for t in tasks)
+        # Short when a line still lacks units: a short task whose shortfall was
+        # re-allocated to another bin of this list and picked there is not short.
+        short = any(t.status == "short" for t in tasks) and any(
+            line.picked_qty < line.quantity for line in order.lines)
         if short and can_transition(order, "short"):
             transition(order, "short", user_id, "short pick")
         elif not short:

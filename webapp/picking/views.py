@@ -9,7 +9,7 @@ from ..access import allow
 from ..extensions import db
 from ..jobstate import job_status
 from ..queues import enqueue_for
-from . import services, waves
+from . import services, shortage, waves
 from .jobs import plan_wave
 from .models import SHORT_REASONS, PickList, Wave
 
@@ -72,7 +72,7 @@ def short(list_id):
     """Report the current task short with a reason, and move on."""
     task_id = request.form.get("task_id", type=int)
     try:
-        outcome = services.short_pick(list_id, task_id, current_user.id,
+        outcome = shortage.short_pick(list_id, task_id, current_user.id,
                                       request.form.get("reason", ""), device_id=_device_id())
     except services.PickingError as error:
         db.session.rollback()

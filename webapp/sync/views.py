@@ -60,7 +60,7 @@ def offline_list(list_id):
     user_id = current_user.id if current_user.is_authenticated else None
     if user_id is not None and pick_list.picker_id != user_id:
         abort(403)
-    return jsonify(offline.pick_list_payload(pick_list))
+    return jsonify(offline.pick_list_payload(pick_list, request.args.get("catalog")))
 
 
 @bp.route("/api/v1/orders/<int:order_id>/offline")

@@ -1,0 +1,91 @@
+"""Short picks (缺货): keep what was counted, block the bin, pick the rest elsewhere.
+
+A picker who finds a bin short (empty, damaged units, not found) says the shelf
+does not match the books. The product at that bin is blocked for allocation until
+someone counts it (catalog/blocks.py: the book quantity stays until the count posts
+the variance through the ledger), and what the order still lacks is reserved at
+other bins and added to the list being walked, so the order can still ship. Only
+when no other bin has it does the order end short (re-planned by a later wave).
+"""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..catalog.blocks import block_location
+from ..catalog.stock import release
+from ..extensions import db
+from ..orders.models import Order, OrderException, OrderLine
+from ..timeutil import utcnow
+from .allocation import lock_levels, reserve_line
+from .models import SHORT_REASONS, PickTask, Reservation
+from .services import (PickingError, ScanOutcome, after_task, current_task, move_picked,
+                       owned_list, staging_location_id)
+
+
+def short_pick(list_id, task_id, user_id, reason, device_id=None):
+    """Record a short pick: keep what was counted, free and block the rest, re-allocate."""
+    if reason not in SHORT_REASONS:
+        raise PickingError(_("Choose why the item is short."))
+    pick_list = owned_list(list_id, user_id)
+    task = current_task(pick_list)
+    if task is None or task.id != task_id:
+        raise PickingError(_("That task is no longer the current one."))
+    # The order, then the product's levels (its bins and the packing area) by ascending
+    # location, the order allocation and a pick's move take them in: a wave allocating
+    # or a picker finishing a task at the same moment queues instead of deadlocking.
+    order = db.session.scalar(select(Order).where(Order.id == task.order_id).with_for_update())
+    lock_levels({task.product_id}, plus=[staging_location_id()])
+    move_picked(task, task.picked_qty, user_id, device_id)
+    _free_reservation(task)
+    task.status, task.short_reason, task.done_at = "short", reason, utcnow()
+    block_location(task.location_id, task.product_id, user_id, reason,
+                   source=f"pick-task:{task.id}")
+    added = _reallocate(pick_list, task) if order.status == "picking" else []
+    _record_exception(task, reason, added)
+    finished = after_task(pick_list, user_id)
+    message = _("Short pick recorded.")
+    if added:
+        message = _("Short pick recorded. %(n)d more to pick at %(codes)s, added to this list.",
+                    n=sum(t.quantity for t in added),
+                    codes=", ".join(t.location.code for t in added))
+    return ScanOutcome(True, message, current_task(pick_list), finished)
+
+
+def _free_reservation(task):
+    """Release the task's reservation when nothing was picked (move_picked did not)."""
+    if task.reservation_id and task.picked_qty == 0:
+        reservation = db.session.get(Reservation, task.reservation_id)
+        if reservation.active:
+            release(task.product_id, task.location_id, reservation.quantity)
+            reservation.active = False
+
+
+def _reallocate(pick_list, task):
+    """Reserve what the task's line still lacks at other bins; a task for each, at the
+    end of the list (the picker walks on, then fetches it). Returns the new tasks."""
+    line = db.session.get(OrderLine, task.order_line_id)
+    _missing, made = reserve_line(line)
+    sequence = db.session.scalar(select(func.max(PickTask.sequence))
+                                 .where(PickTask.pick_list_id == pick_list.id)) or 0
+    added = []
+    for offset, reservation in enumerate(made, start=1):
+        added.append(PickTask(
+            pick_list_id=pick_list.id, sequence=sequence + offset, kind="pick",
+            order_id=task.order_id, order_line_id=line.id, reservation_id=reservation.id,
+            location_id=reservation.location_id, product_id=line.product_id,
+            quantity=reservation.quantity, cart_slot=task.cart_slot))
+    db.session.add_all(added)
+    db.session.flush()
+    for new in added:
+        db.session.refresh(new, ["location"])
+    db.session.expire(pick_list, ["tasks"])
+    return added
+
+
+def _record_exception(task, reason, added):
+    """The supervisor's note: what was short where, and where the rest is picked."""
+    message = (f"{task.product.sku} at {task.location.code}: picked {task.picked_qty} of "
+               f"{task.quantity} ({reason}); the bin is blocked until counted")
+    if added:
+        message += "; re-allocated " + ", ".join(
+            f"{t.quantity} at {t.location.code}" for t in added)
+    db.session.add(OrderException(order_id=task.order_id, kind="short_pick", message=message))
