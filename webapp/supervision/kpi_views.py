@@ -1,12 +1,10 @@
 """The KPI page of the console: charts with their tables, per period, zone and person;
 CSV export of each table."""
-import csv
-import io
-
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 
 from ..access import allow
 from ..accounts.models import User
+from ..csvexport import csv_response
 from ..extensions import db
 from . import kpis
 from .clock import PERIODS
@@ -64,27 +62,4 @@ def kpi_csv(name):
         abort(404)
     filters = _filters()
     kpi = func(**filters)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([str(column) for column in kpi.columns])
-    for row in kpi.rows:
-        writer.writerow([_cell(value) for value in row])
-    filename = f"{name}-{filters['period']}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _cell(value):
-    """A table cell as CSV text; a formula-looking text is defused for spreadsheets."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text):
-    """True for text that is a plain number (a negative number is not a formula)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return csv_response(f"{name}-{filters['period']}.csv", kpi.columns, kpi.rows)
