@@ -192,6 +192,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     showStatus();
     registerWorker();
-    rememberSession().then(kick, kick);
+    // Scans a reload cut off on a scanning screen: that screen keeps (and judges) them.
+    var recovered = document.querySelector("#offline-pick, #offline-verify") ? Promise.resolve() : Outbox.recover();
+    Promise.all([rememberSession(), recovered.catch(function () {})]).then(kick, kick);
   });
 })();
