@@ -400,6 +400,28 @@ def worker_state(page):
         waiting: !!reg.waiting, controller: !!navigator.serviceWorker.controller}))""")
 
 
+def test_the_worker_never_takes_over_by_itself(device, server, new_version):
+    """A new version installs and waits, through navigations, until a person asks for it."""
+    page = first_page(device)
+    sign_in(page)
+    page.goto("/picking")
+    wait_for_worker(page)
+    new_version("e2e-idle")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(reg => reg.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_be_visible(timeout=20_000)
+    for path in ("/", "/picking"):  # pages come and go; the old version stays in charge
+        page.goto(path)
+        expect(banner).to_be_visible()
+        assert worker_state(page) == {"waiting": True, "controller": True}
+    assert "warehouse-e2e-idle" in page.evaluate("caches.keys()")  # stored, not in use
+
+    with page.expect_event("load"):  # asked for, and nothing waits: it takes over
+        page.locator("#update-reload").click()
+    assert worker_state(page) == {"waiting": False, "controller": True}
+    assert page.evaluate("caches.keys()") == ["warehouse-e2e-idle"]
+
+
 def test_a_new_version_waits_until_the_outbox_is_empty(device, server, monkeypatch, new_version):
     list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
     device.route("**/api/v1/scans", lambda route: route.fulfill(status=503, json={"error": "busy"}))
