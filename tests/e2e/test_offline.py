@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
-                              wait_for_worker, wait_until_recorded, wait_until_true, waiting, walk_plan)
+                              wait_for_worker, wait_until_recorded, wait_until_true, waiting,
+                              walk_plan)
 from webapp.catalog.models import Barcode, Product
 from webapp.extensions import db
 from webapp.picking.models import PickTask
@@ -122,7 +123,8 @@ def test_a_list_picked_offline_survives_a_reload_and_syncs_once(device, server, 
 SCANNER_BURST = """async ([codes, reloadMs]) => {
   const field = document.querySelector("#scan");
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const key = (name) => field.dispatchEvent(new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
+  const key = (name) => field.dispatchEvent(
+    new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
   for (const [i, code] of codes.entries()) {
     for (const ch of code) { field.value += ch; key(ch); await sleep(5); }
     key("Enter");
@@ -241,7 +243,7 @@ def test_background_sync_sends_the_scans_with_every_tab_closed(device, server, m
     cdp.send("ServiceWorker.dispatchSyncEvent", {
         "origin": origin, "registrationId": registration["registrationId"],
         "tag": "sync-scans", "lastChance": False})
-    wait_for(blank, lambda: len(server_state(server, list_id)["scans"]) == len(uuids))
+    wait_for(blank, lambda: len(server_state(server, list_id)["scans"]) == len(uuids), seconds=60)
     assert_applied_once(server_state(server, list_id), uuids)
 
 

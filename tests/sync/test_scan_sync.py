@@ -174,9 +174,10 @@ def both_past_the_check(parties=2, seconds=5):
     makes one wait before that (SQLite's write lock), the other goes on after `seconds`."""
     barrier, held = threading.Barrier(parties), threading.local()
 
+    insert = f"INSERT INTO {ScanRecord.__tablename__.upper()}"
+
     def hold(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(f"INSERT INTO {ScanRecord.__tablename__.upper()}") \
-                and not getattr(held, "done", False):
+        if statement.lstrip().upper().startswith(insert) and not getattr(held, "done", False):
             held.done = True
             try:
                 barrier.wait(timeout=seconds)
