@@ -64,11 +64,17 @@ def test_language_switch_sets_the_session_language(client):
     assert page_lang(client.get("/login", headers=ZH_CN)) == "en"
 
 
-@pytest.mark.parametrize("form", [{"lang": "fr"}, {}])
-def test_language_switch_ignores_unknown_languages(client, form):
-    """Only the UI's languages are accepted."""
+@pytest.mark.parametrize("form", [{"lang": "fr"}, {"lang": ""}, {}])
+def test_language_switch_ignores_unknown_languages(app, login_as, form):
+    """Only the UI's languages are taken: the one chosen before stays, in the session
+    and on the account."""
+    client = login_as("picker")
+    client.post("/language", data={"lang": "zh", "next": "/"})
     client.post("/language", data=form)
-    assert page_lang(client.get("/login")) == "en"
+    assert page_lang(client.get("/")) == "zh-CN"
+    user = db.session.scalar(db.select(User).where(User.username == client.username))
+    db.session.refresh(user)
+    assert user.locale == "zh"
 
 
 def test_language_switch_never_redirects_off_site(client):

@@ -168,16 +168,19 @@
     if (input.dataset.camera) return;
     input.dataset.camera = "1";
     hasCamera().then(function (yes) {
-      if (!yes || !input.isConnected) return;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "button camera-open";
-      button.textContent = text("scan");
-      button.addEventListener("click", function () { open(input, button); });
-      var anchor = input.form || input;
-      if (input.form) anchor.appendChild(button);
-      else anchor.insertAdjacentElement("afterend", button);
+      if (yes && input.isConnected) addButton(input);
+      input.dataset.cameraFound = yes ? "1" : "0";  // the question is answered (tests wait on it)
     });
+  }
+
+  function addButton(input) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button camera-open";
+    button.textContent = text("scan");
+    button.addEventListener("click", function () { open(input, button); });
+    if (input.form) input.form.appendChild(button);
+    else input.insertAdjacentElement("afterend", button);
   }
 
   function wireAll(root) {

@@ -150,11 +150,13 @@
     return rules.quantityOf(text);
   }
 
-  // Scans are handled strictly one after another, in the order they were made.
+  // A scan is stored the moment it is made (Outbox.keepScan: the journal, then the
+  // outbox, where it is judged), never behind the drawing of the one before: a
+  // reload right after a burst loses nothing. What it shows follows, in order.
   function onScan(code, quantity) {
-    chain = chain.then(function () {
-      return Outbox.recordScan({ action: "pick", code: code, quantity: quantity, pick_list_id: listId }, judge);
-    }).then(function (result) {
+    var kept = Outbox.keepScan({ action: "pick", code: code, quantity: quantity, pick_list_id: listId }, judge);
+    kept.catch(function () { /* told below, in its turn */ });
+    chain = chain.then(function () { return kept; }).then(function (result) {
       if (result.verdict) {
         setVerdict(result.verdict);
         render(result.list);
@@ -297,8 +299,11 @@
     if (button) button.addEventListener("click", takeOffline);
     screen.watchOutbox(changed);
     window.addEventListener("online", function () { if (offlineMode) refresh(); });
-    if (!listId) { showListsOnDevice(); return; }
-    loadCatalog().then(function () { return Outbox.getList(listId); }).then(function (list) {
+    if (!listId) { Outbox.recover().then(function () { showListsOnDevice(); }); return; }
+    // Scans a reload cut off are kept first, judged against the list as they came.
+    loadCatalog().then(function () { return Outbox.recover({ pick: judge }); }).then(function () {
+      return Outbox.getList(listId);
+    }).then(function (list) {
       if (list) {
         enterOffline(list);
         say(fmt(strings.taken, { n: list.tasks.length }));

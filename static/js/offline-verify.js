@@ -85,13 +85,15 @@
   }
 
   // ------------------------------------------------------------ scanning
-  // Scans are handled strictly one after another, in the order they were made.
+  // A scan is stored the moment it is made (Outbox.keepScan: the journal, then the
+  // outbox, where it is judged), never behind the drawing of the one before: a
+  // reload right after a burst loses nothing. What it shows follows, in order.
+  // The person is the copy's (who took it along), else the one signed in here, as
+  // the outbox keeps them; never a cached page's idea of who is signed in.
   function onScan(code) {
-    chain = chain.then(function () {
-      // The person is the copy's (who took it along), else the one signed in here, as
-      // the outbox keeps them; never a cached page's idea of who is signed in.
-      return Outbox.recordScan({ action: "verify", code: code, quantity: 1, order_id: orderId }, judge);
-    }).then(function (result) {
+    var kept = Outbox.keepScan({ action: "verify", code: code, quantity: 1, order_id: orderId }, judge);
+    kept.catch(function () { /* told below, in its turn */ });
+    chain = chain.then(function () { return kept; }).then(function (result) {
       if (result.verdict) {
         setVerdict(result.verdict);
         screen.feedback(result.verdict.ok);
@@ -274,8 +276,11 @@
     screen.watchOutbox(changed);
     window.addEventListener("online", function () { if (offlineMode) { redraw(); refresh(); } });
     window.addEventListener("offline", function () { if (offlineMode) redraw(); });
-    if (!orderId) { showOrdersOnDevice(); return; }
-    Promise.all([Outbox.getCopy("verify", orderId), Outbox.counts(orderId, "verify")]).then(function (got) {
+    if (!orderId) { Outbox.recover().then(function () { showOrdersOnDevice(); }); return; }
+    // Scans a reload cut off are kept first, judged against the order as they came.
+    loadCatalog().then(function () { return Outbox.recover({ verify: judge }); }).then(function () {
+      return Promise.all([Outbox.getCopy("verify", orderId), Outbox.counts(orderId, "verify")]);
+    }).then(function (got) {
       var order = got[0], waiting = got[1].waiting, section = document.getElementById("verify");
       if (!order) {
         if (shell) showOrdersOnDevice(strings.notHere);
@@ -288,11 +293,9 @@
         return Outbox.deleteCopy("verify", orderId);
       }
       lastWaiting = waiting;
-      return loadCatalog().then(function () {
-        enterOffline(order);
-        screen.say(strings.taken);
-        return refresh();
-      });
+      enterOffline(order);
+      screen.say(strings.taken);
+      return refresh();
     });
   }
 

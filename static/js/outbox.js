@@ -179,14 +179,17 @@
   // any verdict is shown, and the list never reflects a scan the outbox lacks.
   // judge(list, entry) -> {ok, message, task_id, ...}; it may change `list`.
   // The copy (list or order) is in `copy` and, for a pick list, in `list` too.
+  // A scan with an id the outbox holds already (kept by another tab) is left alone.
   function recordScan(scan, judge) {
     var kind = COPIES[scan.action];
     var stores = kind ? ["outbox", "meta", kind.store] : ["outbox", "meta"];
     return transact(stores, "readwrite", function (tx) {
       var outbox = tx.objectStore("outbox"), meta = tx.objectStore("meta");
-      var entry = Object.assign({}, scan, { id: uuid(), device_time: new Date().toISOString(),
-                                            state: "pending", reason: "", local: "" });
-      return done(meta.get("nextSeq")).then(function (seq) {
+      var entry = Object.assign({ device_time: new Date().toISOString() }, scan,
+                                { id: scan.id || uuid(), state: "pending", reason: "", local: "" });
+      return Promise.all([done(meta.get("nextSeq")), done(outbox.get(entry.id))]).then(function (got) {
+        var seq = got[0];
+        if (got[1]) return { entry: got[1], again: true };
         entry.seq = seq || 1;
         meta.put(entry.seq + 1, "nextSeq");
         outbox.put(entry);
@@ -214,6 +217,44 @@
         });
       });
     }).then(function (result) { notify("scan"); return result; });
+  }
+
+  // ------------------------------------------------------------ store first
+  // A page keeps each scan in localStorage the moment it is made (synchronous: done
+  // before the key's handler returns), then in the outbox; a reload or a closed tab
+  // in between leaves it in the journal, and the next page keeps it from there.
+  var JOURNAL = "warehouse-scans-in-flight";
+
+  function journal() {
+    try { return JSON.parse(root.localStorage.getItem(JOURNAL)) || []; } catch (e) { return []; }
+  }
+
+  function writeJournal(scans) {
+    try {
+      if (scans.length) root.localStorage.setItem(JOURNAL, JSON.stringify(scans));
+      else root.localStorage.removeItem(JOURNAL);
+    } catch (e) { /* no localStorage (private mode, full): the outbox alone keeps it */ }
+  }
+
+  function forget(id) {
+    writeJournal(journal().filter(function (s) { return s.id !== id; }));
+  }
+
+  // recordScan, with the scan in the journal first.
+  function keepScan(scan, judge) {
+    var kept = Object.assign({ device_time: new Date().toISOString() }, scan, { id: uuid() });
+    writeJournal(journal().concat([kept]));
+    return recordScan(kept, judge).then(function (result) { forget(kept.id); return result; });
+  }
+
+  // Keep the scans a reload cut off, in the order they were made; judges[action] (if
+  // given) judges them against the device's copy, else the server will.
+  function recover(judges) {
+    return journal().reduce(function (previous, scan) {
+      return previous.then(function () {
+        return recordScan(scan, judges && judges[scan.action]);
+      }).then(function () { forget(scan.id); });
+    }, Promise.resolve());
   }
 
   // True when entry e belongs to the copy `id` of `action`'s kind (any entry without an id).
@@ -425,7 +466,8 @@
     getList: getList, allLists: allLists, putList: putList, deleteList: deleteList,
     getCopy: getCopy, allCopies: allCopies, putCopy: putCopy, deleteCopy: deleteCopy,
     registerCopy: registerCopy,
-    recordScan: recordScan, counts: counts, problems: problems, dismiss: dismiss, entries: entries,
+    recordScan: recordScan, keepScan: keepScan, recover: recover, counts: counts, problems: problems,
+    dismiss: dismiss, entries: entries,
     send: send, whileIdle: whileIdle, channel: channel, BATCH: BATCH
   };
 })(self);

@@ -137,7 +137,7 @@
       });
     }).catch(function () { /* no worker (http on a LAN address): the pages still work online */ });
     navigator.serviceWorker.addEventListener("controllerchange", function () {
-      if (reloading) window.location.reload();
+      if (reloading) reloadOnce();
     });
   }
 
@@ -149,25 +149,49 @@
     button.onclick = function () { applyUpdate(reg, banner); };
   }
 
-  // The new version takes over only when no scan waits and none is being sent.
+  // The new version takes over only when no scan waits and none is being sent. Once
+  // asked, it is tried again at every drain and every few seconds until it is in
+  // charge: a drain seen before we listened, or a newer worker installed meanwhile
+  // (reg.waiting is another one then), must not leave the handheld on the old version.
+  var updateAsked = false, tryingUpdate = false, reloaded = false;
   function applyUpdate(reg, banner) {
-    Outbox.whileIdle(function () {
+    if (updateAsked) return;
+    updateAsked = true;
+    window.addEventListener("outbox:drained", function () { tryUpdate(reg, banner); });
+    setInterval(function () { tryUpdate(reg, banner); }, 3000);
+    tryUpdate(reg, banner).then(function (waiting) { if (waiting) kick(); });
+  }
+
+  function tryUpdate(reg, banner) {
+    if (tryingUpdate || reloading) return Promise.resolve(0);
+    tryingUpdate = true;
+    return Outbox.whileIdle(function () {
       return Outbox.counts().then(function (c) {
-        if (c.waiting || !reg.waiting) return c.waiting;
-        reloading = true;
-        reg.waiting.postMessage({ type: "SKIP_WAITING" });
-        return 0;
+        if (!c.waiting && reg.waiting) switchTo(reg.waiting);
+        return c.waiting;
       });
     }).then(function (waiting) {
-      if (!waiting) return;
-      banner.querySelector(".text").textContent = fmt(strings.sendingFirst, { n: waiting });
-      kick().then(function () {
-        return Outbox.counts();
-      }).then(function (c) {
-        if (!c.waiting) applyUpdate(reg, banner);
-        else window.addEventListener("outbox:drained", function () { applyUpdate(reg, banner); }, { once: true });
-      });
+      tryingUpdate = false;
+      if (waiting) banner.querySelector(".text").textContent = fmt(strings.sendingFirst, { n: waiting });
+      return waiting;
+    }, function () { tryingUpdate = false; return 0; });
+  }
+
+  // Ask the waiting worker to take over; reload once it is in charge (or gone, or
+  // after 10 s whatever happened: the page then shows what is really there).
+  function switchTo(worker) {
+    reloading = true;
+    worker.addEventListener("statechange", function () {
+      if (worker.state === "activated" || worker.state === "redundant") reloadOnce();
     });
+    worker.postMessage({ type: "SKIP_WAITING" });
+    setTimeout(reloadOnce, 10000);
+  }
+
+  function reloadOnce() {
+    if (reloaded) return;
+    reloaded = true;
+    window.location.reload();
   }
 
   // ------------------------------------------------------------ wiring
@@ -192,6 +216,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     showStatus();
     registerWorker();
-    rememberSession().then(kick, kick);
+    // Scans a reload cut off on a scanning screen: that screen keeps (and judges) them.
+    var recovered = document.querySelector("#offline-pick, #offline-verify") ? Promise.resolve() : Outbox.recover();
+    Promise.all([rememberSession(), recovered.catch(function () {})]).then(kick, kick);
   });
 })();

@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.models import StockLevel, StockMovement
 from webapp.catalog.stock import (InsufficientStock, StockError, ledger_mismatches,
@@ -73,8 +74,24 @@ def test_database_refuses_a_negative_level_written_behind_our_back(any_app, make
     move_stock(c["p1"].id, 1, reason="opening", to_location_id=c["a"].id)
     db.session.commit()
     level = db.session.scalar(select(StockLevel))
-    level.quantity = -5
-    with pytest.raises(Exception):
+    level.quantity = -5  # also below reserved (0): the first check to fire is this one
+    with pytest.raises(IntegrityError, match="quantity_not_negative"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_database_refuses_more_reserved_than_held_written_behind_our_back(any_app, make_catalog):
+    c = make_catalog()
+    move_stock(c["p1"].id, 1, reason="opening", to_location_id=c["a"].id)
+    db.session.commit()
+    level = db.session.scalar(select(StockLevel))
+    level.reserved = 2
+    with pytest.raises(IntegrityError, match="reserved_within_quantity"):
+        db.session.commit()
+    db.session.rollback()
+    level = db.session.scalar(select(StockLevel))
+    level.reserved = -1
+    with pytest.raises(IntegrityError, match="reserved_within_quantity"):
         db.session.commit()
     db.session.rollback()
 

@@ -195,5 +195,18 @@ def outbox(page):
 
 
 def wait_until_recorded(page, count):
-    """Wait until the device's outbox (plus what was sent) holds `count` scans."""
-    page.wait_for_function(f"Outbox.getMeta('nextSeq').then(n => (n || 1) - 1 >= {count})")
+    """Wait until the device has kept `count` scans (in the outbox or already sent)."""
+    wait_until_true(page, f"Outbox.getMeta('nextSeq').then(n => (n || 1) - 1 >= {count})")
+
+
+def wait_until_true(page, expression, seconds=15):
+    """Poll an expression that gives a Promise until it resolves to a true value.
+
+    Not page.wait_for_function: a Promise is an object, so it counts as true at once."""
+    value = None
+    for _ in range(seconds * 20):
+        value = page.evaluate(expression)
+        if value is True:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still {value!r} after {seconds} s: {expression}")

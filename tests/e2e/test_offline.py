@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
-                              wait_for_worker, wait_until_recorded, waiting, walk_plan)
+                              wait_for_worker, wait_until_recorded, wait_until_true, waiting,
+                              walk_plan)
 from webapp.catalog.models import Barcode, Product
 from webapp.extensions import db
 from webapp.picking.models import PickTask
@@ -115,6 +116,49 @@ def test_a_list_picked_offline_survives_a_reload_and_syncs_once(device, server, 
     assert page.js_errors == []
 
 
+# ---------------------------------------------------------------- store first
+# A scanner types at its own pace whatever the handheld's CPU is doing (Playwright's
+# keyboard waits until the page took each key, so it cannot be that scanner): keys 5 ms
+# apart, Enter, 50 ms to the next label; the page reloads `reload_ms` after the last Enter.
+SCANNER_BURST = """async ([codes, reloadMs]) => {
+  const field = document.querySelector("#scan");
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const key = (name) => field.dispatchEvent(
+    new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
+  for (const [i, code] of codes.entries()) {
+    for (const ch of code) { field.value += ch; key(ch); await sleep(5); }
+    key("Enter");
+    if (i === codes.length - 1) setTimeout(() => location.reload(), reloadMs);
+    else await sleep(50);
+  }
+}"""
+
+
+def test_a_reload_50_ms_after_a_wedge_burst_loses_no_scan(device, server, monkeypatch):
+    """A burst of labels on a slow handheld, and the page reloads 50 ms after the last
+    Enter: every scan was kept on the device, in order, judged there, and syncs once."""
+    list_id, plan, page = list_on_device(device, server, monkeypatch)
+    codes = codes_for(plan)
+    device.set_offline(True)
+    cdp = device.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 10})  # a busy handheld
+    with page.expect_event("load", timeout=60_000):
+        page.evaluate(SCANNER_BURST, [codes, 50])
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    expect(page.locator("#pick-task[data-offline='1']")).to_be_attached()  # after the recovery
+    kept = outbox(page)
+    assert [entry["code"] for entry in kept] == codes
+    assert [entry["seq"] for entry in kept] == list(range(1, len(codes) + 1))
+    expect(page.locator("[data-list-done]")).to_be_visible()  # each judged on the device
+    expect(waiting(page)).to_have_text(f"{len(codes)} waiting")
+    assert page.evaluate("localStorage.length") == 0  # the journal let go of each
+
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    assert_applied_once(server_state(server, list_id), [entry["id"] for entry in kept])
+    assert page.js_errors == []
+
+
 def online_walk(page, plan):
     """Scan every code of the plan with the network up; wait until each is kept."""
     codes = codes_for(plan)
@@ -179,8 +223,8 @@ def test_background_sync_sends_the_scans_with_every_tab_closed(device, server, m
     list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 2),))
     device.set_offline(True)
     uuids = pick_offline(page, plan)
-    page.wait_for_function(
-        "navigator.serviceWorker.ready.then(r => r.sync.getTags()).then(t => t.includes('sync-scans'))")
+    wait_until_true(page, "navigator.serviceWorker.ready.then(r => r.sync.getTags())"
+                          ".then(t => t.includes('sync-scans'))")
     origin = page.evaluate("location.origin")
     blank = device.new_page()  # no page of the app: nothing but the worker can send now
     page.close()
@@ -199,7 +243,7 @@ def test_background_sync_sends_the_scans_with_every_tab_closed(device, server, m
     cdp.send("ServiceWorker.dispatchSyncEvent", {
         "origin": origin, "registrationId": registration["registrationId"],
         "tag": "sync-scans", "lastChance": False})
-    wait_for(blank, lambda: len(server_state(server, list_id)["scans"]) == len(uuids))
+    wait_for(blank, lambda: len(server_state(server, list_id)["scans"]) == len(uuids), seconds=60)
     assert_applied_once(server_state(server, list_id), uuids)
 
 
@@ -356,6 +400,28 @@ def worker_state(page):
     """{waiting, controller} of the page's service worker registration."""
     return page.evaluate("""navigator.serviceWorker.getRegistration().then(reg => ({
         waiting: !!reg.waiting, controller: !!navigator.serviceWorker.controller}))""")
+
+
+def test_the_worker_never_takes_over_by_itself(device, server, new_version):
+    """A new version installs and waits, through navigations, until a person asks for it."""
+    page = first_page(device)
+    sign_in(page)
+    page.goto("/picking")
+    wait_for_worker(page)
+    new_version("e2e-idle")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(reg => reg.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_be_visible(timeout=20_000)
+    for path in ("/", "/picking"):  # pages come and go; the old version stays in charge
+        page.goto(path)
+        expect(banner).to_be_visible()
+        assert worker_state(page) == {"waiting": True, "controller": True}
+    assert "warehouse-e2e-idle" in page.evaluate("caches.keys()")  # stored, not in use
+
+    with page.expect_event("load"):  # asked for, and nothing waits: it takes over
+        page.locator("#update-reload").click()
+    assert worker_state(page) == {"waiting": False, "controller": True}
+    assert page.evaluate("caches.keys()") == ["warehouse-e2e-idle"]
 
 
 def test_a_new_version_waits_until_the_outbox_is_empty(device, server, monkeypatch, new_version):

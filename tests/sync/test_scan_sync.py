@@ -1,7 +1,9 @@
 """POST /api/v1/scans: exactly once, conflicts kept, bad scans rejected alone."""
+import re
 import threading
+from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from webapp.accounts.services import revoke_device
 from webapp.catalog.models import StockMovement
@@ -156,23 +158,66 @@ def test_revoked_and_unknown_devices_are_refused(walk, device, scans):
     assert count(ScanRecord) == 0
 
 
-def test_two_tabs_sending_the_same_batch_at_once_apply_it_once(walk, device, scans):
+def signed_in_tab(app, username="picker"):
+    """A client signed in as a demo person, with its page's CSRF token, as a tab sends it."""
+    tab = app.test_client()
+    assert tab.post("/login", data={"username": username, "password": "demo"}).status_code == 302
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', tab.get("/").get_data(as_text=True)).group(1)
+    tab.csrf = {"X-CSRFToken": token}
+    return tab
+
+
+@contextmanager
+def both_past_the_check(parties=2, seconds=5):
+    """Hold each request at its first INSERT of a scan until the other got there too:
+    both have looked for the uuids and found none, then both write. Where the database
+    makes one wait before that (SQLite's write lock), the other goes on after `seconds`."""
+    barrier, held = threading.Barrier(parties), threading.local()
+
+    insert = f"INSERT INTO {ScanRecord.__tablename__.upper()}"
+
+    def hold(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(insert) and not getattr(held, "done", False):
+            held.done = True
+            try:
+                barrier.wait(timeout=seconds)
+            except threading.BrokenBarrierError:
+                pass
+    event.listen(db.engine, "before_cursor_execute", hold)
+    try:
+        yield barrier
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hold)
+
+
+def test_two_tabs_sending_the_same_batch_at_once_apply_it_once(walk, scans):
+    """Two signed-in sessions of the picker (a phone and a tablet, or a tab signed in
+    again) send the same batch at the same moment: one applies it, the other is told
+    `duplicate`, never an error, and the stock moves once."""
     task = first_task(walk)
-    batch = scans.complete(task)
-    app, statuses = walk["app"], []
+    batch, task_id = scans.complete(task), task.id
+    app, answers = walk["app"], []
+    tabs = [signed_in_tab(app) for _ in range(2)]
     db.session.close()
 
-    def send():
+    def send(tab):
         with app.app_context():
-            statuses.extend(r["status"] for r in post(app.test_client(), device, batch)[1])
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == sorted(["applied"] * len(batch) + ["duplicate"] * len(batch))
+            response = tab.post("/api/v1/scans", json={"scans": batch}, headers=tab.csrf)
+            answers.append((response.status_code, [r["status"] for r in
+                                                   (response.get_json() or {}).get("results", [])]))
+    with both_past_the_check() as barrier:
+        threads = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(answers) == [(200, ["applied"] * len(batch)), (200, ["duplicate"] * len(batch))]
+    raced = not barrier.broken  # both wrote at once (PostgreSQL); SQLite makes one wait
+    assert raced == (db.engine.dialect.name == "postgresql")
     assert count(ScanRecord) == len(batch)
     assert count(StockMovement, StockMovement.reason == "pick") == 1
+    assert db.session.get(PickTask, task_id).status == "done"
+    assert ledger_mismatches() == []
 
 
 def test_large_batch_is_stored_then_applied_in_order_by_a_real_worker(walk, device, scans,
