@@ -1,7 +1,7 @@
 """handoff manifests tracking after-sales
 
 Revision ID: e60a050209f9
-Revises: d5e8a2b4c6f1
+Revises: b5e2a7c41d09
 Create Date: 2026-11-28 20:38:59.248656
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e60a050209f9'
-down_revision = 'd5e8a2b4c6f1'
+down_revision = 'b5e2a7c41d09'
 branch_labels = None
 depends_on = None
 
