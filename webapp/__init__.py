@@ -62,6 +62,7 @@ def _register_blueprints(app):
     from .audit.views import bp as audit_bp
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
+    from .handoff.views import bp as handoff_bp
     from .orders.views import bp as orders_bp
     from .packing.views import bp as packing_bp
     from .picking.views import bp as picking_bp
@@ -71,7 +72,7 @@ def _register_blueprints(app):
     from .sync.views import bp as sync_bp
 
     for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp, orders_bp, picking_bp,
-               packing_bp, api_bp, audit_bp, sync_bp, pwa_bp, supervision_bp):
+               packing_bp, handoff_bp, api_bp, audit_bp, sync_bp, pwa_bp, supervision_bp):
         app.register_blueprint(bp)
     from . import cli
     cli.register(app)

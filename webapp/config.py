@@ -66,4 +66,11 @@ def from_environment(instance_path):
         "CUTOFF_AT_RISK_MINUTES": int(os.environ.get("CUTOFF_AT_RISK_MINUTES", 120)),
         "DEVICE_SILENT_MINUTES": int(os.environ.get("DEVICE_SILENT_MINUTES", 15)),
         "DEFAULT_REORDER_POINT": int(os.environ.get("DEFAULT_REORDER_POINT", 10)),
+        # Handoff and tracking: a parcel with no carrier event for this many days opens
+        # an after-sales case; daily cut-offs are WAREHOUSE_TIMEZONE wall-clock times.
+        "TRACKING_STUCK_DAYS": float(os.environ.get("TRACKING_STUCK_DAYS", 3)),
+        # Per carrier: CARRIER_WEBHOOK_SECRET_BUILTIN=... signs its event webhook (HMAC).
+        "CARRIER_WEBHOOK_SECRETS": {key[len("CARRIER_WEBHOOK_SECRET_"):].lower(): value
+                                    for key, value in os.environ.items()
+                                    if key.startswith("CARRIER_WEBHOOK_SECRET_") and value},
     }

@@ -24,6 +24,7 @@ def main():
     instance = Path(os.environ.setdefault("INSTANCE_PATH", str(ROOT / "instance")))
     instance.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DEMO_MODE", "1")
+    os.environ.setdefault("BUILTIN_TRACKING_SPEED", "60")  # an hour of delivery a minute
     children = []
     redis_url, embedded = choose_redis(instance)
     if embedded:
@@ -32,6 +33,7 @@ def main():
     prepare_database()
     port = os.environ.get("PORT", "8000")
     children.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT))
+    children.append(subprocess.Popen([sys.executable, "-m", "worker", "--cron"], cwd=ROOT))
     children.append(subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--access-logfile", "-", "--no-control-socket",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rq.cron import CronScheduler
 
+from .handoff.jobs import poll_tracking
 from .supervision.jobs import roll_up_kpis
 
 
@@ -28,6 +29,8 @@ class Periodic:
 PERIODIC = [
     # The KPIs' hourly summary of picking facts, a few minutes after each hour ends.
     Periodic(roll_up_kpis, "default", cron="5 * * * *"),
+    # Ask each carrier about its parcels in transit (售后跟踪); stuck ones open a case.
+    Periodic(poll_tracking, "default", interval=300, job_timeout=600),
 ]
 
 

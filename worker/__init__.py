@@ -46,7 +46,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("queues", nargs="*", help="picking packing reconciliation default")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument("--cron", action="store_true",
+                        help="run rq's cron scheduler for webapp/periodic.py instead")
     args = parser.parse_args(argv)
+    if args.cron:  # one per deployment: rq's cron scheduler enqueues webapp/periodic.py's jobs
+        from webapp.periodic import scheduler
+        app = create_app()
+        with app.app_context():
+            scheduler(app, redis_connection()).start()
+        return
     worker = build(queue_names=args.queues or None)
     log.info("worker listening on %s", ", ".join(q.name for q in worker.queues))
     worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")

@@ -190,14 +190,14 @@ def packer(sqlite_warehouse, sign_in):
     return sign_in(sqlite_warehouse.test_client(), "packer")
 
 
-def verify_and_pack(client, order):
+def verify_and_pack(client, order, box=BOX):
     """Scan each unit on the packing screen, then submit one parcel; return the response."""
     for line in order.lines:
         for _ in range(line.quantity):
             answer = client.post(f"/packing/orders/{order.id}/scan",
                                  data={"code": barcode_of(line.product_id)})
             assert 'data-feedback="ok"' in answer.get_data(as_text=True)
-    return client.post(f"/packing/orders/{order.id}/pack", data=BOX)
+    return client.post(f"/packing/orders/{order.id}/pack", data=box)
 
 
 def test_pack_on_screen_book_in_worker_print_label_and_slip(packer, make_planned, user_id,
@@ -258,26 +258,22 @@ def test_decoder_tells_a_wrong_barcode_apart(packer):
 
 
 def test_failed_booking_shows_failed_with_a_retry(packer, make_planned, user_id, sqlite_url,
-                                                  run_worker, monkeypatch):
-    # SF takes the order while its account is configured here...
-    monkeypatch.setenv("SF_API_KEY", "test-account")
-    order, _list_id = picked(make_planned, user_id, carrier="sf")
-    assert order.carrier == "sf"
-    assert verify_and_pack(packer, order).status_code == 302
+                                                  run_worker):
+    order, _list_id = picked(make_planned, user_id)
+    # 40 kg passes the station's limit (70 kg) but the built-in carrier refuses it (30 kg).
+    assert verify_and_pack(packer, order, {**BOX, "weight_g": "40000"}).status_code == 302
     shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     assert shipment.status == "queued"
     ids = (order.id, shipment.id)
     db.session.commit()
     db.session.close()
-    # ... but the worker cannot book with it: no account there, no booking API.
-    monkeypatch.delenv("SF_API_KEY")
     run_worker(sqlite_url, "packing")
 
     order, shipment = db.session.get(Order, ids[0]), db.session.get(Shipment, ids[1])
-    assert shipment.status == "failed" and "not configured" in shipment.error
+    assert shipment.status == "failed" and "up to 30 kg" in shipment.error
     assert all(p.tracking_number is None for p in shipment.parcels)
     page = packer.get(f"/packing/orders/{order.id}/shipment").get_data(as_text=True)
-    assert 'data-status="failed"' in page and "not configured" in page
+    assert 'data-status="failed"' in page and "up to 30 kg" in page
     failed_job = shipment.job_id
     retry_url = f"/packing/orders/{order.id}/shipment/retry"
     assert f'hx-post="{retry_url}"' in page and "Retry" in page

@@ -94,14 +94,18 @@ def test_every_forbidden_transition_raises_and_records_nothing(any_app, person):
 
 def test_packed_cannot_go_back_and_cancelled_is_final(any_app, person):
     packed, cancelled = order_in("packed", "P1"), order_in("cancelled", "C1")
-    for dst in ("picking", "picked", "allocated", "new", "cancelled"):
+    handed = order_in("handed_over", "H1")
+    for dst in ("picking", "picked", "allocated", "new"):
         with pytest.raises(TransitionError):
             transition(packed, dst, person)
     for dst in ORDER_STATES:
         with pytest.raises(TransitionError):
             transition(cancelled, dst, person)
+        with pytest.raises(TransitionError):
+            transition(handed, dst, person)
+    # Once the courier has it, cancelling is after-sales work, not a state change.
     with pytest.raises(services.OrderError, match="can no longer be cancelled"):
-        services.cancel_order(packed.id, person)
+        services.cancel_order(handed.id, person)
 
 
 # ---------------------------------------------------------------- cancel while picking

@@ -1,4 +1,5 @@
 """The OpenAPI 3.1 document, written as data next to the API it describes."""
+from ..packing.carriers import CARRIERS, EVENT_CODES
 
 _ADDRESS = {
     "type": "object", "required": ["name", "phone", "line1", "city", "province"],
@@ -10,7 +11,7 @@ _ORDER = {
     "properties": {
         "channel": {"type": "string", "maxLength": 32, "examples": ["tmall"]},
         "order_no": {"type": "string", "maxLength": 64},
-        "carrier": {"type": "string", "enum": ["builtin", "ems", "deppon", "yto", "sf"],
+        "carrier": {"type": "string", "enum": sorted(CARRIERS),
                     "default": "builtin"},
         "priority": {"type": "integer", "default": 0, "description": "higher is picked first"},
         "cutoff_at": {"type": "string", "format": "date-time"},
@@ -119,6 +120,54 @@ def _offline_order_path():
                       "409": {"description": "the order is not waiting for packing"}}}}
 
 
+_EVENT = {
+    "type": "object", "required": ["tracking_number", "code", "event_id", "at"],
+    "properties": {
+        "tracking_number": {"type": "string", "maxLength": 40},
+        "code": {"type": "string", "enum": list(EVENT_CODES)},
+        "event_id": {"type": "string", "maxLength": 80,
+                     "description": "the carrier's id of the event: a replay is stored once"},
+        "at": {"type": "string", "format": "date-time",
+               "description": "when it happened, with its offset; events are ordered by it"},
+        "location": {"type": "string", "maxLength": 120}}}
+
+
+def _carrier_events_path():
+    """POST /api/v1/carriers/{carrier}/events: a carrier's tracking webhook."""
+    return {"post": {
+        "summary": "Tracking events pushed by a carrier, signed with its HMAC secret",
+        "security": [],
+        "parameters": [
+            {"name": "carrier", "in": "path", "required": True,
+             "schema": {"type": "string", "enum": sorted(CARRIERS)}},
+            {"name": "X-Signature", "in": "header", "required": True,
+             "schema": {"type": "string"},
+             "description": "sha256=<hex HMAC-SHA256 of the raw body with the carrier's "
+                            "secret, CARRIER_WEBHOOK_SECRET_<CARRIER>>"}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["events"], "properties": {
+                "events": {"type": "array", "maxItems": 1000, "items": _EVENT}}}}}},
+        "responses": {
+            "200": {"description": "stored (new), duplicates (replays), unknown (not our "
+                                   "parcels)"},
+            "400": {"description": "malformed body or event; the error names the field"},
+            "401": {"description": "bad or missing signature"},
+            "403": {"description": "no webhook secret is configured for this carrier"},
+            "404": {"description": "no such carrier"}}}}
+
+
+def _offline_manifest_path():
+    """GET /api/v1/manifests/{manifest_id}/offline."""
+    return {"get": {
+        "summary": "A manifest waiting for handoff, for a phone to judge its scans offline",
+        "parameters": [{"name": "manifest_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "subject_id, code, carrier, status and every "
+                                             "parcel (tracking number, order, state)"},
+                      "404": {"description": "no such manifest"},
+                      "409": {"description": "the manifest is signed already"}}}}
+
+
 def _document_path():
     """GET /api/v1/openapi.json: this document, public."""
     return {"get": {
@@ -152,6 +201,8 @@ def document():
         "security": [{"deviceToken": []}, {"session": []}],
         "paths": {"/api/v1/openapi.json": _document_path(),
                   "/api/v1/scans": _scans_path(),
+                  "/api/v1/carriers/{carrier}/events": _carrier_events_path(),
+                  "/api/v1/manifests/{manifest_id}/offline": _offline_manifest_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {

@@ -18,7 +18,10 @@ CARDS = (
     ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "catalog.locations", _l("Locations"), _l("Bins, docks and stores")),
-    ("courier", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("courier", "handoff.index", _l("Handoff (交接)"), _l("Scan the parcels, both sides sign")),
+    ("packer", "handoff.index", _l("Handoff (交接)"), _l("Hand the parcels to the courier")),
+    ("supervisor", "handoff.index", _l("Handoff (交接)"), _l("Manifests, cut-offs, 交接单")),
+    ("customer_service", "handoff.cases", _l("After-sales (售后)"), _l("Failed and stuck deliveries")),
     ("customer_service", "catalog.lookup", _l("Find stock"), _l("Where is a product?")),
     ("supervisor", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
     ("supervisor", "catalog.index", _l("Catalog"), _l("Locations and products")),
@@ -30,6 +33,28 @@ CARDS = (
     ("supervisor", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
     ("admin", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
 )
+
+
+# (role, template, "module:function"): a short list of the person's waiting work above
+# the cards, for roles without the supervisor's console. The function takes no
+# arguments and returns the template's context.
+WORK = (
+    ("courier", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
+    ("packer", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
+    ("customer_service", "handoff/_home_cases.html", "webapp.handoff.home:case_work"),
+)
+
+
+def work_for(roles):
+    """(template, context) of each waiting-work list for these roles, without repeats."""
+    from importlib import import_module
+    seen, found = set(), []
+    for role, template, path in WORK:
+        if role in roles and template not in seen:
+            seen.add(template)
+            module, name = path.split(":")
+            found.append((template, getattr(import_module(module), name)()))
+    return found
 
 
 def cards_for(roles):

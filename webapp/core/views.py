@@ -8,7 +8,7 @@ from ..access import allow, public
 from ..accounts.models import ROLES
 from ..extensions import db
 from ..queues import redis_connection
-from .home import cards_for
+from .home import cards_for, work_for
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -23,7 +23,8 @@ def home():
     linked = tile_links(current_user.roles)
     cards = [card for card in cards_for(current_user.roles) if card["url"] not in linked]
     return render_template("core/home.html", cards=cards,
-                           tiles=console_tiles(current_user.roles))
+                           tiles=console_tiles(current_user.roles),
+                           work=work_for(current_user.roles))
 
 
 @bp.route("/healthz")

@@ -77,11 +77,14 @@ def cancel_order(order_id, user_id, note=""):
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None:
         raise OrderError(_("No such order."))
+    was = order.status
     try:
         transition(order, "cancelled", user_id, note or "cancelled")
     except TransitionError as error:
         raise OrderError(_("Order %(number)s can no longer be cancelled.",
                            number=order.number)) from error
+    if was == "packed":
+        return _keep_back(order)
     tasks = db.session.scalars(select(PickTask).where(PickTask.order_id == order.id,
                                                       PickTask.kind == "pick")).all()
     midway = [t for t in tasks if t.status == "pending" and t.picked_qty]
@@ -99,6 +102,25 @@ def cancel_order(order_id, user_id, note=""):
         if pick_list.status == "in_progress":
             pick_list.cancelled_order_id = order.id  # the picker's next scan says so
         settle_list(pick_list, user_id)
+    return order
+
+
+def _keep_back(order):
+    """A packed order cancelled before handoff: the booking is withdrawn, its parcels
+    leave the manifest, and a supervisor is told to unpack them at the dock."""
+    from ..handoff.services import withdraw_parcels
+    from ..packing import carriers
+    from ..packing.models import Shipment
+    from ..packing.services import booking_key
+    shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
+    adapter = shipment and carriers.get(shipment.carrier)
+    if adapter is not None and shipment.status == "booked":
+        adapter.cancel(booking_key(shipment))
+    parcels = withdraw_parcels(order.id)
+    db.session.add(OrderException(order_id=order.id, kind="cancelled_packed",
+                                  message=f"cancelled after packing: take its {parcels} "
+                                          f"parcel(s) off the dock and unpack them"))
+    db.session.flush()
     return order
 
 

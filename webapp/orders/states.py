@@ -9,7 +9,7 @@ TRANSITIONS = {
     "allocated": {"picking", "new", "on_hold", "cancelled"},
     "picking": {"picked", "short", "cancelled"},
     "picked": {"packed", "cancelled"},
-    "packed": {"handed_over"},
+    "packed": {"handed_over", "cancelled"},  # cancelled: kept back from the courier
     "handed_over": set(),
     "cancelled": set(),
 }

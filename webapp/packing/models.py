@@ -1,7 +1,7 @@
 """Parcels and shipments: what a verified order is packed into and booked as."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime
 
@@ -49,3 +49,22 @@ class Parcel(db.Model):
     label_svg: Mapped[str | None] = mapped_column(Text)  # rendered by the packing job
 
     shipment: Mapped[Shipment] = relationship(back_populates="parcels")
+
+
+class CarrierBooking(db.Model):
+    """A booking as the built-in carrier keeps it, under the caller's idempotency key.
+
+    This is the carrier's side of the booking: a retried job that sends the same
+    key gets the numbers of the first booking back, never a second booking.
+    """
+
+    __table_args__ = (UniqueConstraint("carrier", "idempotency_key",
+                                       name="uq_carrier_booking_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    last_serial: Mapped[int]
+    tracking_numbers: Mapped[str] = mapped_column(Text)  # comma-separated, in parcel order
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -177,11 +177,16 @@ def validate_parcels(parcels):
     return result
 
 
+def booking_key(shipment):
+    """The idempotency key the carrier books this shipment under: stable across retries."""
+    return f"wh-shipment-{shipment.id}"
+
+
 def book(shipment_id, render_label):
     """Book a shipment's parcels with its carrier and render each label; re-runnable.
 
-    Parcels that already have a tracking number keep it, so a retried job
-    never books twice.
+    The carrier gets the shipment's idempotency key, so a retried job (even one
+    whose first run booked and then died before committing) never books twice.
     """
     shipment = db.session.get(Shipment, shipment_id)
     if shipment is None:
@@ -190,9 +195,14 @@ def book(shipment_id, render_label):
         return shipment
     shipment.status, shipment.error = "booking", None
     adapter = carriers.get(shipment.carrier)
-    numbers = adapter.book(shipment.id, [{"weight_g": p.weight_g} for p in shipment.parcels])
-    for parcel, number in zip(shipment.parcels, numbers):
-        parcel.tracking_number = parcel.tracking_number or number
+    if adapter is None:
+        raise carriers.CarrierError(f"Carrier {shipment.carrier} is not offered here.")
+    if any(p.tracking_number is None for p in shipment.parcels):
+        numbers = adapter.book(booking_key(shipment),
+                               [{"weight_g": p.weight_g} for p in shipment.parcels])
+        for parcel, number in zip(shipment.parcels, numbers):
+            parcel.tracking_number = parcel.tracking_number or number
+    for parcel in shipment.parcels:
         parcel.label_svg = render_label(shipment, parcel)
     shipment.status, shipment.booked_at = "booked", utcnow()
     return shipment

@@ -68,12 +68,14 @@ def worker_config():
     return {
         "version": current_app.config["ASSET_VERSION"],
         "precache": [url_for("static", filename=name) for name in _precache_files()]
-                    + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing")],
+                    + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
+                       url_for("handoff.offline_shell")],
         "shell": url_for("pwa.offline_picking"),
         # Offline, a page under a prefix opens that prefix's shell (else the picking one).
-        "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")]],
+        "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")],
+                   [url_for("handoff.index"), url_for("handoff.offline_shell")]],
         "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
-                       url_for("pwa.device")],
+                       url_for("handoff.offline_shell"), url_for("pwa.device")],
         "scans": url_for("sync.post_scans"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "manifest": url_for("static", filename="manifest.webmanifest"),
