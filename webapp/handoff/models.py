@@ -19,6 +19,8 @@ TERMINAL_EVENTS = ("delivered", "returned")
 class Manifest(db.Model):
     """One carrier's pickup: the parcels handed to its courier, signed by both sides."""
 
+    __audited__ = ("status",)  # webapp/audit/trail.py
+
     id: Mapped[int] = mapped_column(primary_key=True)
     carrier: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -45,6 +47,8 @@ class Manifest(db.Model):
 
 class ManifestParcel(db.Model):
     """A parcel's place on a manifest: expected, scanned, moved on or withdrawn."""
+
+    __audited__ = ("status",)  # webapp/audit/trail.py
 
     __table_args__ = (UniqueConstraint("manifest_id", "parcel_id", name="uq_manifest_parcel"),
                       Index("ix_manifest_parcel_parcel", "parcel_id", "status"))
@@ -96,6 +100,8 @@ class TrackingEvent(db.Model):
 
 class AfterSalesCase(db.Model):
     """A delivery that failed or stalled: customer service's to-do (售后)."""
+
+    __audited__ = ("status",)  # webapp/audit/trail.py
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"),
