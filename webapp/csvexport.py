@@ -20,7 +20,8 @@ def csv_response(filename, header, rows):
 def cell(value):
     """A table cell as CSV text; a formula-looking text is defused for spreadsheets."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) \
+        else text
 
 
 def _is_number(text):

@@ -92,3 +92,20 @@ def test_a_registered_action_is_applied_once_with_its_subject(walk, device, scan
         assert post(client, device, [missing])[0]["reason"] == "a t-count scan needs subject_id"
     finally:
         actions._ACTIONS.pop("t-count")
+
+
+@pytest.mark.parametrize("extra, reason", [
+    ({"payload": {"x": float("nan")}}, "payload must be plain JSON"),
+    ({"pick_list_id": 10**30}, "needs pick_list_id"),
+    ({"task_id": "\u00b2"}, "needs pick_list_id and task_id"),
+    ({"user_id": -(10**20)}, "unknown or inactive user")])
+def test_fields_the_database_cannot_hold_are_rejected_not_a_500(walk, device, scans, extra,
+                                                                 reason):
+    """NaN (PostgreSQL's json refuses it), a number past the column, a superscript digit:
+    the scan is rejected with its reason and the rest of the batch goes on."""
+    task = walk["list"].tasks[0]
+    bad, good = scans.make(task, task.location.code), scans.make(task, task.location.code)
+    bad.update(extra)
+    results = post(walk["app"].test_client(), device, [bad, good])
+    assert results[0]["status"] == "rejected" and reason in results[0]["reason"]
+    assert results[1]["status"] == "applied"

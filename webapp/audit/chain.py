@@ -57,10 +57,7 @@ def _plain(value):
 def seal(model, fields):
     """Seal the rows of `model` not sealed yet, in id order; return how many."""
     _lock_chain(model)
-    last = db.session.execute(select(model.seal_seq, model.row_hash)
-                              .where(model.seal_seq.is_not(None))
-                              .order_by(model.seal_seq.desc()).limit(1)).first()
-    seq, previous = (last.seal_seq, last.row_hash) if last else (0, GENESIS)
+    seq, previous = head(model) or (0, GENESIS)
     total = 0
     while True:
         rows = db.session.scalars(select(model).where(model.seal_seq.is_(None))
@@ -91,6 +88,29 @@ def verify(model, fields):
             previous, expected_seq = row.row_hash, expected_seq + 1
         if len(rows) < SEAL_BATCH:
             return None
+
+
+def head(model):
+    """The chain's last link as (seal_seq, row_hash), or None while nothing is sealed."""
+    last = db.session.execute(select(model.seal_seq, model.row_hash)
+                              .where(model.seal_seq.is_not(None))
+                              .order_by(model.seal_seq.desc()).limit(1)).first()
+    return (last.seal_seq, last.row_hash) if last else None
+
+
+def missing_head(model, known):
+    """A BrokenLink when a link seen earlier, (seal_seq, row_hash), is gone or changed:
+    the walk from the first link cannot see the newest links deleted (or a TRUNCATE)."""
+    if not known:
+        return None
+    seq, digest = known
+    found = db.session.scalar(select(model.row_hash).where(model.seal_seq == seq))
+    if found is None:
+        return BrokenLink(seq, None, "missing: the chain ends before a link an earlier "
+                                     "check saw (sealed rows were deleted)")
+    if found != digest:
+        return BrokenLink(seq, None, "changed since an earlier check saw it")
+    return None
 
 
 def unsealed(model):

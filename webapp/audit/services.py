@@ -102,7 +102,7 @@ def _pairs(values):
 
 def _small_int(text):
     """A whole number that fits the database, or None."""
-    if text and text.strip().isdigit() and len(text.strip()) <= 9:
+    if text and text.strip().isascii() and text.strip().isdigit() and len(text.strip()) <= 9:
         return int(text)
     return None
 
@@ -111,10 +111,10 @@ def _day(text, end=False):
     """A date (YYYY-MM-DD) as the start of that day, or of the next one with end=True."""
     try:
         day = datetime.strptime((text or "").strip(), "%Y-%m-%d").date()
-    except ValueError:
+        moment = datetime.combine(day, time.min, tzinfo=utcnow().tzinfo)
+        return moment + timedelta(days=1) if end else moment
+    except (ValueError, OverflowError):  # not a date, or the day after 9999-12-31
         return None
-    moment = datetime.combine(day, time.min, tzinfo=utcnow().tzinfo)
-    return moment + timedelta(days=1) if end else moment
 
 
 def _aware(moment):

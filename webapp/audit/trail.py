@@ -37,6 +37,17 @@ def acting_as(user_id=None, device_id=None, device_time=None, why=None):
         _acting.reset(token)
 
 
+def record(session, object_type, object_id, old_values, new_values, action="changed"):
+    """Write one entry by hand: for a change made with a guarded Core UPDATE (a claim
+    that must not race), which the flush listener never sees."""
+    if old_values == new_values:
+        return
+    session.connection().execute(insert(AuditEntry), [{
+        "at": utcnow(), "object_type": object_type, "object_id": object_id, "action": action,
+        "old_values": {k: _plain(v) for k, v in (old_values or {}).items()},
+        "new_values": {k: _plain(v) for k, v in (new_values or {}).items()}, **_who()}])
+
+
 def install():
     """Listen to every flush of the app's sessions (once per process)."""
     from flask_sqlalchemy.session import Session

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from ..audit import trail
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Location
 from ..catalog.services import product_for_scan, refusal
@@ -51,6 +52,8 @@ def lists_for(user_id):
 
 def start_list(list_id, user_id):
     """Claim a list for this picker; refuse if someone else holds it."""
+    before = db.session.execute(select(PickList.status, PickList.picker_id)
+                                .where(PickList.id == list_id)).first()
     claimed = db.session.execute(
         update(PickList).where(PickList.id == list_id, PickList.status.in_(("open", "in_progress")),
                                or_(PickList.picker_id.is_(None), PickList.picker_id == user_id))
@@ -58,6 +61,9 @@ def start_list(list_id, user_id):
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise PickingError(_("This pick list is taken by someone else or already finished."))
+    trail.record(db.session, "pick_list", list_id,
+                 {"status": before.status, "picker_id": before.picker_id},
+                 {"status": "in_progress", "picker_id": user_id})
     pick_list = db.session.get(PickList, list_id, populate_existing=True)
     pick_list.started_at = pick_list.started_at or utcnow()
     for order in _orders_of(pick_list):

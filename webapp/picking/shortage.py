@@ -29,6 +29,8 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
     task = current_task(pick_list)
     if task is None or task.id != task_id:
         raise PickingError(_("That task is no longer the current one."))
+    if task.kind != "pick":  # a put-back returns units from the cart; nothing can be short
+        raise PickingError(_("Only a pick can be reported short."))
     # The order, then the product's levels (its bins and the packing area) by ascending
     # location, the order allocation and a pick's move take them in: a wave allocating
     # or a picker finishing a task at the same moment queues instead of deadlocking.

@@ -2,7 +2,7 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime
 
@@ -30,6 +30,9 @@ class ReconciliationRun(db.Model):
     chain_sealed: Mapped[int | None] = mapped_column()
     chain_checked: Mapped[int | None] = mapped_column()
     chain_error: Mapped[str | None] = mapped_column(Text)
+    # Each chain's last link as this run saw it, {"table": [seal_seq, row_hash]}: the next
+    # run finds deleted or truncated newest links by looking for it.
+    chain_heads: Mapped[dict | None] = mapped_column(JSON)
 
     @property
     def mismatches(self):

@@ -31,10 +31,11 @@ def perform_run(run):
     run.mismatch_count = len(mismatches)
     run.mismatches_json = json.dumps(mismatches[:MAX_LISTED])
     run.chain_sealed = seal_ledger()
-    broken = ledger_chain_break()
+    broken = ledger_chain_break(_last_heads())
     run.chain_checked = db.session.scalar(select(func.count()).select_from(StockMovement)
                                           .where(StockMovement.seal_seq.is_not(None)))
     run.chain_error = str(broken) if broken else None
+    run.chain_heads = {model.__tablename__: chain.head(model) for model in CHAINS}
     run.status, run.finished_at = "finished", utcnow()
     return run
 
@@ -50,14 +51,24 @@ def seal_ledger():
     return sealed[StockMovement]
 
 
-def ledger_chain_break():
-    """The first broken link of the ledger's or the audit trail's chain, or None."""
+def ledger_chain_break(known_heads=None):
+    """The first broken link of the ledger's or the audit trail's chain, or None;
+    `known_heads` are the chains' last links as an earlier check saw them."""
     for model in CHAINS:
-        broken = chain.verify(model, model.CHAINED)
+        broken = (chain.missing_head(model, (known_heads or {}).get(model.__tablename__))
+                  or chain.verify(model, model.CHAINED))
         if broken is not None:
             return broken if model is StockMovement else chain.BrokenLink(
                 broken.seal_seq, broken.row_id, f"audit trail: {broken.problem}")
     return None
+
+
+def _last_heads():
+    """The chain heads the latest finished check recorded, or None."""
+    return db.session.scalar(select(ReconciliationRun.chain_heads)
+                             .where(ReconciliationRun.status == "finished",
+                                    ReconciliationRun.chain_heads.is_not(None))
+                             .order_by(ReconciliationRun.id.desc()).limit(1))
 
 
 def mark_failed(run, message):

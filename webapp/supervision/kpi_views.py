@@ -21,7 +21,7 @@ def _filters():
         period = "today"
     if zone and zone not in kpis.zones():
         zone = ""
-    if person and db.session.get(User, person) is None:
+    if person and (not 0 < person <= 2**31 - 1 or db.session.get(User, person) is None):
         person = None
     return {"period": period, "zone": zone or None, "person": person}
 

@@ -92,7 +92,7 @@ def _active_list(list_id):
 def assign(list_id, picker_id):
     """Give the list to a picker (a list in progress stays in progress for them)."""
     pick_list = _active_list(list_id)
-    picker = db.session.get(User, picker_id) if picker_id else None
+    picker = db.session.get(User, picker_id) if picker_id and 0 < picker_id < 2**31 else None
     if picker is None or not picker.active or "picker" not in picker.roles:
         raise ListError(_("Choose an active picker."))
     pick_list.picker_id = picker.id

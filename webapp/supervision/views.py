@@ -63,7 +63,7 @@ def pick_lists():
                            pickers=picklists.pickers())
 
 
-@bp.route("/console/picklists/<int:list_id>", methods=["POST"])
+@bp.route("/console/picklists/<int(max=2147483647):list_id>", methods=["POST"])
 @allow(*SUPERVISORS)
 def change_list(list_id):
     """Assign, release or prioritise one list; answer with its row."""

@@ -125,8 +125,10 @@ def _duplicate(scan_id):
 def apply(record):
     """Apply a stored scan once; record applied, conflict or rejected on it."""
     try:
-        with db.session.begin_nested(), acting_as(record.user_id, record.device_id,
-                                                  record.device_time, f"scan {record.scan_uuid}"):
+        # acting_as outside the savepoint: releasing it flushes the scan's changes, and
+        # the audit entries written then must still name the scan's person and device.
+        with acting_as(record.user_id, record.device_id, record.device_time,
+                       f"scan {record.scan_uuid}"), db.session.begin_nested():
             message = _effect(record)
         record.status, record.reason = "applied", message
     except Conflict as error:
@@ -188,7 +190,11 @@ def _payload(value):
         return None, None
     if not isinstance(value, dict):
         return None, "payload must be a JSON object"
-    if len(json.dumps(value)) > actions.MAX_PAYLOAD_BYTES:
+    try:
+        size = len(json.dumps(value, allow_nan=False))
+    except ValueError:  # NaN or Infinity: PostgreSQL's json refuses them
+        return None, "payload must be plain JSON (no NaN or Infinity)"
+    if size > actions.MAX_PAYLOAD_BYTES:
         return None, f"payload is over {actions.MAX_PAYLOAD_BYTES // 1024} KB"
     return value, None
 
@@ -294,15 +300,18 @@ def _is_uuid(value):
     return True
 
 
+INT_LIMIT = 2**31 - 1  # an INTEGER column on both databases
+
+
 def _int(value, default):
-    """An int from an int (not a bool) or digit string, else the default."""
-    if isinstance(value, bool):
+    """An int from an int (not a bool) or ASCII digit string within the database's range,
+    else the default (a field too big for the column is malformed, not a 500)."""
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() \
+            and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 11:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT_LIMIT:
         return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return default
+    return value
 
 
 def _time(value):

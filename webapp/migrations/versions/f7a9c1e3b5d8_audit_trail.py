@@ -41,6 +41,8 @@ def upgrade():
         batch_op.create_index('ix_audit_entry_at', ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_device_id'), ['device_id'], unique=False)
+    with op.batch_alter_table('reconciliation_run', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('chain_heads', sa.JSON(), nullable=True))
     if op.get_bind().dialect.name == 'postgresql':
         # wh_append_only() comes with the ledger's migration (d5e8a2b4c6f1).
         op.execute("CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE "
@@ -48,4 +50,6 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('reconciliation_run', schema=None) as batch_op:
+        batch_op.drop_column('chain_heads')
     op.drop_table('audit_entry')
