@@ -5,6 +5,7 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from ..access import allow, device_token
+from ..accounts.services import signed_in_on
 from ..extensions import csrf, db
 from ..orders.models import Order
 from ..picking.models import PickList
@@ -57,8 +58,12 @@ def _enqueue_batch(batch_id):
 def offline_list(list_id):
     """Everything the device needs to judge this list's scans with no network."""
     pick_list = db.get_or_404(PickList, list_id)
-    user_id = current_user.id if current_user.is_authenticated else None
-    if user_id is not None and pick_list.picker_id != user_id:
+    device = g.get("device")
+    if device is not None:  # a handheld carries only the lists of people who held it
+        if not signed_in_on(device.id, pick_list.picker_id):
+            return jsonify(error=_("The picker of this list has not signed in on this "
+                                   "device."), status=403), 403
+    elif pick_list.picker_id != current_user.id:
         abort(403)
     return jsonify(offline.pick_list_payload(pick_list, request.args.get("catalog")))
 
