@@ -52,7 +52,8 @@ def enforce():
         abort(403)
     if roles == PUBLIC:
         return None
-    if bearer_token() is not None and _accepts_device_token(request.endpoint):
+    if "Authorization" in request.headers and _accepts_device_token(request.endpoint):
+        # A header we cannot read is refused, never ignored in favour of a session.
         return _authenticate_device(roles)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

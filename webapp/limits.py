@@ -18,10 +18,12 @@ class BoundedInt(IntegerConverter):
 
 
 def whole_number(value, default, low=-MAX_INT - 1, high=MAX_INT):
-    """An int from an int (not a bool) or a string of ASCII digits within [low, high],
-    else the default."""
+    """An int from an int (not a bool), an integral float or a string of ASCII digits,
+    within [low, high]; else the default."""
     if isinstance(value, bool):
         return default
+    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3
+        value = int(value)
     if isinstance(value, str):
         text = value.strip()
         digits = text[1:] if text[:1] == "-" else text
@@ -47,3 +49,8 @@ def out_of_range(value):
         return False
     # int() of thousands of digits is refused by Python itself: they are out of range.
     return len(digits) > 20 or not -MAX_INT - 1 <= int(text) <= MAX_INT
+
+
+# A scanned code: as long as the scan record's column. Real GS1 strings are far shorter;
+# a longer one is refused with a clear message, never stored cut or echoed whole.
+MAX_CODE_CHARS = 200

@@ -116,7 +116,8 @@ def _insert_new(rows):
 
 def _bad_id(scan_id):
     """The answer for a scan without a proper uuid (it cannot be stored: no key)."""
-    return {"id": scan_id, "status": "rejected", "reason": "id must be a UUID"}
+    shown = None if scan_id is None else str(scan_id)[:64]  # a string, as documented
+    return {"id": shown, "status": "rejected", "reason": "id must be a UUID"}
 
 
 def _duplicate(scan_id):

@@ -7,6 +7,7 @@ from redis.exceptions import RedisError
 from ..access import allow, device_token
 from ..accounts.services import signed_in_on
 from ..extensions import csrf, db
+from ..limits import MAX_INT, whole_number
 from ..orders.models import Order
 from ..picking.models import PickList
 from ..queues import enqueue
@@ -31,6 +32,11 @@ def post_scans():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
         return jsonify(error='The body must be {"device_id": ..., "scans": [...]}.'), 400
+    for key, nullable in (("device_id", True), ("pending", False)):
+        value = body.get(key)
+        if key in body and not (value is None and nullable) and (
+                isinstance(value, str) or whole_number(value, None, low=0) is None):
+            return jsonify(error=f"{key} must be a whole number from 0 to {MAX_INT}."), 400
     if len(body["scans"]) > services.MAX_BATCH:
         return jsonify(error=f"At most {services.MAX_BATCH} scans per request; "
                              f"send smaller batches."), 413
