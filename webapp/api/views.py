@@ -47,7 +47,8 @@ def _take(payload, user_id):
     problems = shape_problems("Order", payload)
     if problems:
         def text(key):
-            return payload.get(key)[:64] if isinstance(payload.get(key), str) else ""
+            value = payload.get(key) if isinstance(payload, dict) else None
+            return value[:64] if isinstance(value, str) else ""
         return intake.IntakeResult(text("channel"), text("order_no"), "rejected",
                                    problems=problems)
     return intake.intake(payload, user_id)
