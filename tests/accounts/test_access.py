@@ -13,6 +13,7 @@ import access_world
 from webapp.access import PUBLIC, allowed_roles, public
 from webapp.accounts.models import ROLES
 from webapp.extensions import db
+from webapp.supervision.tiles import tiles_for
 
 NO_ROLE = ""  # a signed-in person who holds no role at all
 PROBED_METHODS = ("GET", "POST")
@@ -24,7 +25,12 @@ ARG_ROWS = {"order_id": "order_packed", "list_id": "list_walking", "parcel_id": 
 ENDPOINT_ROWS = {"sync.offline_order": {"order_id": "order_picked"},
                  "packing.verify": {"order_id": "order_picked"}}
 # URL arguments that are not row ids, and the value each route is exercised with.
-ARG_VALUES = {"kind": "locations"}
+# (job_id: jobs live in Redis, and the only route naming one is a supervisor's POST,
+# whose allowed side is never probed: it would act.)
+ARG_VALUES = {"kind": "locations", "queue": "picking", "action": "retry",
+              "job_id": "no-such-job"}
+ENDPOINT_VALUES = {"supervision.tile": {"name": lambda: tiles_for(["supervisor"])[0].name},
+                   "supervision.kpi_csv": {"name": lambda: "lines_per_hour"}}
 
 
 @pytest.fixture
@@ -40,6 +46,8 @@ def app_rules(app):
 
 def sample_value(rule, name, world):
     """A value for one URL argument that names something that exists, or None."""
+    if name in ENDPOINT_VALUES.get(rule.endpoint, {}):
+        return ENDPOINT_VALUES[rule.endpoint][name]()
     if name in ARG_VALUES:
         return ARG_VALUES[name]
     converter = rule._converters.get(name)
