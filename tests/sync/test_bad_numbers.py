@@ -26,7 +26,7 @@ def test_a_scan_field_too_big_is_rejected_with_its_name(walk, device, scans, fie
     good = scans.make(task, task.location.code)
     response = walk["app"].test_client().post(
         "/api/v1/scans", headers=device["headers"],
-        json={"device_id": device["id"], "scans": [*batch, good], "pending": 2**70})
+        json={"device_id": device["id"], "scans": [*batch, good], "pending": 3})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["rejected"] * len(HUGE) + ["applied"]
@@ -72,3 +72,15 @@ def test_a_rejected_scan_naming_nobody_is_kept_not_taken_for_a_duplicate(walk, d
     assert {r["status"] for r in results} == {"rejected"}
     assert "names nobody" in results[0]["reason"]
     assert db.session.scalar(select(func.count()).select_from(ScanRecord)) == size
+
+
+@pytest.mark.parametrize("body", [{"pending": 2**70}, {"pending": -1}, {"pending": "3"},
+                                  {"device_id": 2**63}, {"device_id": "HH-1"}])
+def test_a_batch_whose_device_id_or_pending_is_not_a_whole_number_in_range_is_400(walk,
+                                                                                  device, body):
+    """Refused whole with the field named, before anything is stored."""
+    response = walk["app"].test_client().post("/api/v1/scans", headers=device["headers"],
+                                              json={"scans": [], **body})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (
+        f"{next(iter(body))} must be a whole number from 0 to 2147483647.")
