@@ -1,7 +1,7 @@
 """device roles and sign-ins
 
 Revision ID: b3d9e1f2a7c4
-Revises: d5e8a2b4c6f1
+Revises: b5e2a7c41d09
 Create Date: 2026-11-28 20:45:00
 
 Devices serve roles (their token opens only those roles' routes) and the server
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d9e1f2a7c4'
-down_revision = 'd5e8a2b4c6f1'
+down_revision = 'b5e2a7c41d09'
 branch_labels = None
 depends_on = None
 
