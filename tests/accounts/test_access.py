@@ -20,7 +20,7 @@ PROBED_METHODS = ("GET", "POST")
 
 # Which row of the world each URL argument names (<x>_id -> the row "x" otherwise).
 ARG_ROWS = {"order_id": "order_packed", "list_id": "list_walking", "parcel_id": "parcel",
-            "record_id": "record", "run_id": "run"}
+            "record_id": "record", "run_id": "run", "object_id": "order_packed"}
 # Routes that answer only for a row in another state.
 ENDPOINT_ROWS = {"sync.offline_order": {"order_id": "order_picked"},
                  "packing.verify": {"order_id": "order_picked"}}
@@ -28,9 +28,10 @@ ENDPOINT_ROWS = {"sync.offline_order": {"order_id": "order_picked"},
 # (job_id: jobs live in Redis, and the only route naming one is a supervisor's POST,
 # whose allowed side is never probed: it would act.)
 ARG_VALUES = {"kind": "locations", "queue": "picking", "action": "retry",
-              "job_id": "no-such-job"}
+              "object_type": "order", "job_id": "no-such-job"}
 ENDPOINT_VALUES = {"supervision.tile": {"name": lambda: tiles_for(["supervisor"])[0].name},
-                   "supervision.kpi_csv": {"name": lambda: "lines_per_hour"}}
+                   "supervision.kpi_csv": {"name": lambda: "lines_per_hour"},
+                   "supervision.kpi_fragment": {"name": lambda: "lines_per_hour"}}
 
 
 @pytest.fixture
