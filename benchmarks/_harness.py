@@ -156,7 +156,7 @@ def seed(tasks_per_picker, tasks_per_list=60, lines_per_order=4, max_products=20
     many tasks of quantity 1 (lists of tasks_per_list, orders of lines_per_order,
     each line reserved). Orders are 'picking'. Call inside an app context; commits.
     """
-    from webapp.accounts.services import create_user, register_device
+    from webapp.accounts.services import create_user, record_sign_in, register_device
     from webapp.catalog.models import Location, Warehouse
     from webapp.catalog.stock import move_stock, reserve
     from webapp.extensions import db
@@ -181,7 +181,8 @@ def seed(tasks_per_picker, tasks_per_list=60, lines_per_order=4, max_products=20
     with _cheap_password_hashing():
         for number, _count in enumerate(tasks_per_picker):
             user = create_user(f"bench-picker-{number:03d}", PASSWORD, ["picker"])
-            device, token = register_device(f"bench-handheld-{number:03d}")
+            device, token = register_device(f"bench-handheld-{number:03d}", roles=["picker"])
+            record_sign_in(device.id, user.id)  # its scans may name only who held it
             pickers.append(Picker(user.username, user.id, device.id, token))
     cursor = 0
     for picker, count in zip(pickers, tasks_per_picker):

@@ -6,7 +6,7 @@ import uuid
 from flask import Flask, g, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, database, errors, logs, templating
+from . import access, config, database, errors, limits, logs, templating
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ def create_app(test_config=None):
     if app.config["BEHIND_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    # Before any route exists: every <int:...> in a URL is bounded by the database.
+    app.url_map.converters["int"] = limits.BoundedInt
     _init_extensions(app)
     _register_blueprints(app)
     errors.register(app)

@@ -5,6 +5,7 @@ before_request hook enforces it, so a forgotten decorator fails closed (403)
 rather than open.
 """
 from flask import abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -51,8 +52,9 @@ def enforce():
         abort(403)
     if roles == PUBLIC:
         return None
-    if _bearer_token() is not None and _accepts_device_token(request.endpoint):
-        return _authenticate_device()
+    if "Authorization" in request.headers and _accepts_device_token(request.endpoint):
+        # A header we cannot read is refused, never ignored in favour of a session.
+        return _authenticate_device(roles)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.has_any_role(roles):
@@ -60,7 +62,7 @@ def enforce():
     return None
 
 
-def _bearer_token():
+def bearer_token():
     """The token of an Authorization: Bearer header, or None."""
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else None
@@ -71,13 +73,17 @@ def _accepts_device_token(endpoint):
     return getattr(current_app.view_functions.get(endpoint), "accepts_device_token", False)
 
 
-def _authenticate_device():
-    """Let a live device through; refuse unknown or revoked tokens with 401."""
+def _authenticate_device(roles):
+    """Let a live device serving one of `roles` through; refuse unknown or revoked
+    tokens with 401, a device registered for other work with 403."""
     from .accounts.services import device_for_token
     from .timeutil import utcnow
-    device = device_for_token(_bearer_token())
+    device = device_for_token(bearer_token())
     if device is None:
-        return jsonify(error="Unknown or revoked device token.", status=401), 401
+        return jsonify(error=_("Unknown or revoked device token."), status=401), 401
+    if not device.roles & roles:
+        return jsonify(error=_("This device is not registered for this work."),
+                       status=403), 403
     # Not committed here: the view's transaction carries it. A commit of our own cost
     # every synced scan a second transaction (on SQLite a second turn of the write lock).
     device.last_seen_at = utcnow()

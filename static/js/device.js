@@ -54,8 +54,10 @@
       .then(function () { return Outbox.setMeta("token", token); })
       .then(function () { return check(token); })
       .then(function () {
-        if (box.dataset.state === "registered") say(document.getElementById("device-state").textContent + " " + strings.saved);
-        window.Pwa.kick();
+        if (box.dataset.state !== "registered") return window.Pwa.kick();
+        say(document.getElementById("device-state").textContent + " " + strings.saved);
+        // Whoever set the device up is signed in on it: told before anything is sent.
+        return window.Pwa.recordSignIn().then(function () { window.Pwa.kick(); });
       });
   }
 

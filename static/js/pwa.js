@@ -123,6 +123,25 @@
     });
   }
 
+  // The server keeps who signed in on this device: a scan it sends must name one of
+  // them. Each sign-in (marked by its time) is told once, before anything is sent.
+  function recordSignIn() {
+    if (!config.userId || !config.deviceSignIn) return Promise.resolve();
+    return Outbox.getMeta("token").then(function (token) {
+      var key = config.userId + "@" + (config.signedInAt || "") + "@" + token;
+      if (!token) return;
+      return Outbox.getMeta("signedIn").then(function (done) {
+        if (done === key) return;
+        return fetch(config.deviceSignIn, {
+          method: "POST", credentials: "same-origin", cache: "no-store",
+          headers: { Authorization: "Bearer " + token, "X-CSRFToken": csrfToken(), Accept: "application/json" }
+        }).then(function (response) {
+          if (response.ok) return Outbox.setMeta("signedIn", key);
+        });
+      });
+    }).catch(function () { /* offline: told on the next page with the network */ });
+  }
+
   // ------------------------------------------------------------ service worker
   function registerWorker() {
     if (!("serviceWorker" in navigator) || !config.sw) return;
@@ -202,7 +221,7 @@
   }
 
   window.Pwa = { fmt: fmt, strings: strings, config: config, kick: scanned, showStatus: showStatus,
-                 csrfToken: csrfToken, readJson: readJson };
+                 csrfToken: csrfToken, readJson: readJson, recordSignIn: recordSignIn };
   if (!window.Outbox || !window.indexedDB) return;
   Outbox.configure({ scans: config.scans });
 
@@ -218,6 +237,8 @@
     registerWorker();
     // Scans a reload cut off on a scanning screen: that screen keeps (and judges) them.
     var recovered = document.querySelector("#offline-pick, #offline-verify") ? Promise.resolve() : Outbox.recover();
-    Promise.all([rememberSession(), recovered.catch(function () {})]).then(kick, kick);
+    // The sign-in on this device is recorded before anything is sent: the server takes a
+    // scan only from someone who signed in on the device that sends it.
+    Promise.all([rememberSession().then(recordSignIn), recovered.catch(function () {})]).then(kick, kick);
   });
 })();

@@ -184,8 +184,9 @@ def test_csrf_refused_post_changes_nothing_and_token_or_header_succeeds(csrf_cli
     assert count(Device) == 0
     token = page_token(csrf_client.get("/admin/devices"))
     assert csrf_client.post("/admin/devices",
-                            data={"name": "HH-1", "csrf_token": token}).status_code == 200
-    assert csrf_client.post("/admin/devices", data={"name": "HH-2"},
+                            data={"name": "HH-1", "roles": "picker",
+                                  "csrf_token": token}).status_code == 200
+    assert csrf_client.post("/admin/devices", data={"name": "HH-2", "roles": "picker"},
                             headers={"X-CSRFToken": token}).status_code == 200  # as htmx does
     assert count(Device) == 2
 
@@ -283,7 +284,8 @@ def test_device_needs_a_new_name(app, name):
 def test_device_admin_page_shows_the_token_once_and_revokes(login_as):
     """Register on the page, see the token once, revoke; the token then stops working."""
     admin = login_as("admin")
-    page = admin.post("/admin/devices", data={"name": "HH-07"}).get_data(as_text=True)
+    page = admin.post("/admin/devices", data={"name": "HH-07", "roles": "picker"}
+                      ).get_data(as_text=True)
     token = re.search(r'<code class="big">([^<]+)</code>', page)[1]
     device = device_for_token(token)
     assert device.name == "HH-07"

@@ -314,3 +314,22 @@ def test_labels_encode_their_values(login_as, label_items, kind, size):
 def test_labels_of_an_unknown_kind_are_404(login_as):
     """Only locations and products have labels here."""
     assert login_as("admin").get("/labels/trucks").status_code == 404
+
+
+def test_a_code_too_long_is_refused_with_a_clear_message_not_echoed_whole(login_as, stocked):
+    """A scanner may send a long GS1 string: the field posts it (a URL has no room), and a
+    code past the limit is refused saying so; the page never carries it back whole."""
+    picker = login_as("picker")
+    huge = "01" + "9" * 4998
+    for response in (picker.post("/lookup", data={"code": huge}, headers=HTMX),
+                     picker.post("/lookup", data={"code": huge}),
+                     picker.get("/lookup", query_string={"code": huge})):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "This code is too long: 5000 characters (at most 200)" in html
+        if response.request.method == "POST":  # (a GET's own URL is in the page's links)
+            assert "9" * 100 not in html
+    found = picker.post("/lookup", data={"code": "6901234567892"}, headers=HTMX)
+    assert "Tea set" in found.get_data(as_text=True)
+    page = picker.get("/lookup").get_data(as_text=True)
+    assert 'method="post"' in page and 'data-scan-method="GET"' not in page

@@ -331,6 +331,43 @@ def test_a_device_token_sends_the_scans_after_the_session_expired(device, server
     assert page.js_errors == []
 
 
+def signed_in_on(server, device_id):
+    """The usernames the server has recorded as signed in on a device."""
+    from sqlalchemy import select
+
+    from webapp.accounts.models import DeviceSignIn, User
+    with live_db(server) as session:
+        return set(session.scalars(select(User.username).join(
+            DeviceSignIn, DeviceSignIn.user_id == User.id).where(
+            DeviceSignIn.device_id == device_id)))
+
+
+def wait_for_sign_ins(server, device_id, expected, seconds=15):
+    """Wait until the server holds exactly these sign-ins (the page tells it by itself)."""
+    import time
+    deadline = time.monotonic() + seconds
+    while signed_in_on(server, device_id) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert signed_in_on(server, device_id) == expected
+
+
+def test_each_sign_in_on_a_device_is_recorded_by_the_server(device, server):
+    """Whoever sets the device up is recorded at once; whoever signs in on it later is
+    recorded by the first page after the sign-in, before any scan is sent."""
+    device_id, token = register_device(server)
+    page = first_page(device)
+    sign_in(page, "supervisor")
+    page.goto(f"/device#token={token}")
+    expect(page.locator("#device-state")).to_contain_text(f"(device {device_id})")
+    page.wait_for_function("() => document.getElementById('device-state').textContent"
+                           ".includes('Saved')")
+    wait_for_sign_ins(server, device_id, {"supervisor"})
+    page.locator("form[action$='/logout'] button").click()
+    sign_in(page, "packer")
+    wait_for_sign_ins(server, device_id, {"supervisor", "packer"})
+    assert page.js_errors == []
+
+
 def test_without_a_token_scans_wait_for_a_new_sign_in(device, server, monkeypatch):
     list_id, plan, page = list_on_device(device, server, monkeypatch, orders=1, lines=((1, 1),))
     device.set_offline(True)

@@ -33,7 +33,8 @@ def supervisor(sqlite_warehouse, sign_in):
 @pytest.fixture
 def device_token(sqlite_warehouse, user_id):
     """(device, token) of a registered channel integration."""
-    device, token = register_device("tmall-connector", user_id("admin"))
+    device, token = register_device("tmall-connector", user_id("admin"),
+                                    roles=["supervisor"])
     db.session.commit()
     return device, token
 
@@ -182,7 +183,7 @@ def test_session_post_needs_the_csrf_header_but_a_token_does_not(csrf_app, sku):
                            headers={"X-CSRFToken": page_token})
     assert accepted.status_code == 201
 
-    _device, device_token = register_device("wms-bridge")
+    _device, device_token = register_device("wms-bridge", roles=["supervisor"])
     db.session.commit()
     fresh = csrf_app.test_client()  # no session, no CSRF token: only the bearer token
     by_token = fresh.post(URL, json=order_payload("CSRF2", [(sku, 1)]),

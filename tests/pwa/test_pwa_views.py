@@ -73,7 +73,7 @@ def test_device_state_with_only_a_session_is_no_device(login_as):
 
 
 def test_admin_gets_a_setup_link_with_the_token_in_the_fragment(login_as):
-    html = login_as("admin").post("/admin/devices", data={"name": "HH-09"}).get_data(as_text=True)
+    html = login_as("admin").post("/admin/devices", data={"name": "HH-09", "roles": "picker"}).get_data(as_text=True)
     token = re.search(r'<code class="big">([^<]+)</code>', html).group(1)
     assert f'href="/device#token={token}"' in html
 

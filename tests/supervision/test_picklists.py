@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp import demo
 from webapp.accounts.models import User
-from webapp.accounts.services import create_user, register_device
+from webapp.accounts.services import create_user, record_sign_in, register_device
 from webapp.catalog.models import Barcode
 from webapp.extensions import db
 from webapp.picking import services as picking
@@ -67,6 +67,7 @@ def started(app, login_as):
     pick_list = db.session.scalars(select(PickList).order_by(PickList.id)).first()
     picking.start_list(pick_list.id, picker.id)
     device, token = register_device("HH-OLD")
+    record_sign_in(device.id, picker.id)  # the picker held it: its scans may name them
     db.session.commit()
     return {"list": pick_list, "picker": picker, "device": device,
             "headers": {"Authorization": f"Bearer {token}"},

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp import demo
 from webapp.accounts.models import User
-from webapp.accounts.services import register_device
+from webapp.accounts.services import record_sign_in, register_device
 from webapp.catalog.models import Barcode
 from webapp.extensions import db
 from webapp.picking import services as picking
@@ -28,8 +28,12 @@ def walk(any_app):
 
 @pytest.fixture
 def device(walk):
-    """A registered device and its token."""
-    registered, token = register_device("HH-TEST")
+    """A registered device (picker and packer) and its token; the demo picker and
+    packer have signed in on it (a device sends only the scans of such people)."""
+    registered, token = register_device("HH-TEST", roles=["picker", "packer"])
+    for username in ("picker", "packer"):
+        record_sign_in(registered.id, db.session.scalar(
+            select(User.id).where(User.username == username)))
     db.session.commit()
     return {"device": registered, "id": registered.id, "token": token,
             "headers": {"Authorization": f"Bearer {token}"}}

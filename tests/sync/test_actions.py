@@ -96,9 +96,9 @@ def test_a_registered_action_is_applied_once_with_its_subject(walk, device, scan
 
 @pytest.mark.parametrize("extra, reason", [
     ({"payload": {"x": float("nan")}}, "payload must be plain JSON"),
-    ({"pick_list_id": 10**30}, "needs pick_list_id"),
+    ({"pick_list_id": 10**30}, "pick_list_id is out of range"),
     ({"task_id": "\u00b2"}, "needs pick_list_id and task_id"),
-    ({"user_id": -(10**20)}, "unknown or inactive user")])
+    ({"user_id": -(10**20)}, "user_id is out of range")])
 def test_fields_the_database_cannot_hold_are_rejected_not_a_500(walk, device, scans, extra,
                                                                  reason):
     """NaN (PostgreSQL's json refuses it), a number past the column, a superscript digit:

@@ -1,8 +1,9 @@
 """People, their roles, handheld devices and failed logins."""
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -83,10 +84,47 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pending_scans: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    role_rows: Mapped[list["DeviceRole"]] = relationship(cascade="all, delete-orphan",
+                                                         lazy="selectin")
+
     @property
     def is_revoked(self):
         """A revoked device is refused by the sync API."""
         return self.revoked_at is not None
+
+    @property
+    def roles(self):
+        """The roles this device serves: its token opens only their routes."""
+        return {row.role for row in self.role_rows}
+
+    def set_roles(self, roles):
+        """Replace the device's roles; at least one, and only known ones."""
+        roles = set(roles)
+        unknown = roles - set(ROLES)
+        if unknown:
+            raise ValueError(_("Unknown roles: %(roles)s", roles=", ".join(sorted(unknown))))
+        if not roles:
+            raise ValueError(_("Choose at least one role the device serves."))
+        self.role_rows = [DeviceRole(role=role) for role in sorted(roles)]
+
+
+class DeviceRole(db.Model):
+    """One role a device serves (a picking handheld: picker; a packing station: packer)."""
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class DeviceSignIn(db.Model):
+    """A person signed in on a device: the people whose scans that device may send."""
+
+    __table_args__ = (Index("ix_device_sign_in_device_user", "device_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    signed_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class LoginFailure(db.Model):

@@ -3,12 +3,16 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Device, LoginFailure, User
+from .models import Device, DeviceSignIn, LoginFailure, User
+
+# What a device registered without saying serves: the handhelds that came first.
+DEFAULT_DEVICE_ROLES = ("picker", "packer")
 
 
 class LoginThrottled(Exception):
@@ -64,18 +68,84 @@ def _hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def register_device(name, registered_by_id=None):
-    """Register a handheld; return (device, token). The token is shown once."""
+def register_device(name, registered_by_id=None, roles=DEFAULT_DEVICE_ROLES):
+    """Register a device for the roles it serves; return (device, token). The token is
+    shown once."""
     name = (name or "").strip()
     if not name:
         raise ValueError("A device name is required.")
+    if len(name) > 120:
+        raise ValueError(_("A device name has at most 120 characters."))
     if db.session.scalar(select(Device.id).where(Device.name == name)):
         raise ValueError(f"A device named {name} is already registered.")
     token = secrets.token_urlsafe(32)
     device = Device(name=name, token_hash=_hash_token(token), registered_by_id=registered_by_id)
+    device.set_roles(roles)
     db.session.add(device)
     db.session.flush()
     return device, token
+
+
+def set_device_roles(device_id, roles):
+    """Change the roles a device serves (its token opens only their routes)."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise LookupError("No such device.")
+    device.set_roles(roles)
+    return device
+
+
+def record_sign_in(device_id, user_id):
+    """Keep that this person signed in on this device: its scans may name them."""
+    db.session.add(DeviceSignIn(device_id=device_id, user_id=user_id))
+    db.session.flush()
+    _sign_in_cache().pop((device_id, user_id), None)
+
+
+def signed_in_on(device_id, user_id):
+    """True when the person has signed in on the device (asked once per request)."""
+    cache, key = _sign_in_cache(), (device_id, user_id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(DeviceSignIn.id).where(
+            DeviceSignIn.device_id == device_id, DeviceSignIn.user_id == user_id)
+            .limit(1)) is not None
+    return cache[key]
+
+
+def _sign_in_cache():
+    """Per request (or job): a batch of thousands of scans names the same few people."""
+    return g.setdefault("device_sign_ins", {}) if has_app_context() else {}
+
+
+def device_scan_problem(device_id, user_id, action_roles):
+    """Why a device may not send this person's scan for an action, or None.
+
+    The device must serve one of the action's roles, and the person must have
+    signed in on it: a handheld cannot scan in the name of someone who never
+    held it.
+    """
+    device = db.session.get(Device, device_id)
+    if device is None or not device.roles & set(action_roles):
+        return "this device is not registered for this work"
+    if not signed_in_on(device_id, user_id):
+        return "this person has not signed in on this device"
+    return None
+
+
+def recent_sign_ins(device_ids, per_device=5):
+    """{device_id: [display names]} of the latest people signed in on each device."""
+    rows = db.session.execute(
+        select(DeviceSignIn.device_id, User.display_name, func.max(DeviceSignIn.signed_in_at))
+        .join(User, User.id == DeviceSignIn.user_id)
+        .where(DeviceSignIn.device_id.in_(list(device_ids)))
+        .group_by(DeviceSignIn.device_id, User.display_name)
+        .order_by(func.max(DeviceSignIn.signed_in_at).desc())).all()
+    found = {}
+    for device_id, name, _at in rows:
+        names = found.setdefault(device_id, [])
+        if len(names) < per_device:
+            names.append(name)
+    return found
 
 
 def device_for_token(token):

@@ -1,4 +1,6 @@
 """Sign in and out, language, people and devices."""
+import time
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
@@ -35,6 +37,8 @@ def login():
             db.session.commit()
             if user:
                 login_user(user, remember=bool(request.form.get("remember")))
+                # Marks this sign-in: the page's script records it once on the device.
+                session["signed_in_at"] = int(time.time() * 1000)
                 if user.locale and "lang" not in session:
                     session["lang"] = user.locale
                 return redirect(_safe_next(request.args.get("next")))
@@ -108,19 +112,38 @@ def update_user(user_id):
 @allow("admin", "supervisor")
 def devices():
     """List handhelds; register one on POST and show its token once."""
-    token = None
+    token, status = None, 200
     if request.method == "POST":
         try:
-            device, token = services.register_device(request.form.get("name"),
-                                                     current_user.id)
+            device, token = services.register_device(
+                request.form.get("name"), current_user.id, request.form.getlist("roles"))
         except ValueError as error:
             flash(str(error), "error")
+            status = 422
         else:
             db.session.commit()
             flash(_("Device %(name)s registered. Copy its token now; it is not shown again.",
                     name=device.name), "ok")
     devices = db.session.scalars(db.select(Device).order_by(Device.name)).all()
-    return render_template("accounts/devices.html", devices=devices, token=token)
+    signed_in = services.recent_sign_ins(d.id for d in devices)
+    return render_template("accounts/devices.html", devices=devices, token=token,
+                           roles=ROLES, signed_in=signed_in), status
+
+
+@bp.route("/admin/devices/<int:device_id>/roles", methods=["POST"])
+@allow("admin", "supervisor")
+def device_roles(device_id):
+    """Change the roles a device serves."""
+    try:
+        device = services.set_device_roles(device_id, request.form.getlist("roles"))
+    except LookupError:
+        abort(404)
+    except ValueError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.devices"))
+    db.session.commit()
+    flash(_("Device %(name)s saved.", name=device.name), "ok")
+    return redirect(url_for("accounts.devices"))
 
 
 @bp.route("/admin/devices/<int:device_id>/revoke", methods=["POST"])

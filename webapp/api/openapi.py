@@ -1,25 +1,37 @@
 """The OpenAPI 3.1 document, written as data next to the API it describes."""
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator
+
 from ..packing.carriers import CARRIERS, EVENT_CODES
 
 _ADDRESS = {
-    "type": "object", "required": ["name", "phone", "line1", "city", "province"],
+    "type": "object", "description": "name, phone, line1, city and province are needed; "
+                                     "an order without them is held (地址错误)",
     "properties": {k: {"type": "string"} for k in
                    ("name", "phone", "line1", "city", "province", "postcode", "country")},
 }
 _ORDER = {
-    "type": "object", "required": ["channel", "order_no", "address", "lines"],
+    "type": "object", "required": ["channel", "order_no"],
+    "description": "Checked against this schema first (a wrong type or an over-long key is "
+                   "rejected). Then a missing address field or line, an unknown SKU, a "
+                   "quantity outside 1-100000 or an unconfigured carrier holds the order "
+                   "with an exception for a supervisor (outcome `held`).",
     "properties": {
-        "channel": {"type": "string", "maxLength": 32, "examples": ["tmall"]},
-        "order_no": {"type": "string", "maxLength": 64},
+        "channel": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"\S",
+                    "examples": ["tmall"]},
+        "order_no": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
         "carrier": {"type": "string", "enum": sorted(CARRIERS),
                     "default": "builtin"},
-        "priority": {"type": "integer", "default": 0, "description": "higher is picked first"},
+        "priority": {"type": "integer", "default": 0, "minimum": -100000, "maximum": 100000,
+                     "description": "higher is picked first"},
         "cutoff_at": {"type": "string", "format": "date-time"},
         "address": _ADDRESS,
-        "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": {
-            "type": "object", "required": ["sku", "quantity"],
+        "lines": {"type": "array", "maxItems": 500, "items": {
+            "type": "object",
             "properties": {"sku": {"type": "string"},
-                           "quantity": {"type": "integer", "minimum": 1}}}},
+                           "quantity": {"type": "integer",
+                                        "description": "1 to 100000, else the order is held"}}}},
     },
 }
 _RESULT = {
@@ -61,12 +73,17 @@ _SCAN = {
 }
 _SCAN_RESULT = {
     "type": "object", "properties": {
-        "id": {"type": "string"},
+        "id": {"type": ["string", "null"], "description": "the scan's id as sent (at most 64 "
+               "characters); null for a scan sent without one"},
         "status": {"type": "string",
                    "enum": ["applied", "duplicate", "conflict", "rejected", "stored"],
                    "description": "stored: a large batch was stored durably and is applied "
                                   "by a reconciliation job; the device may drop it"},
         "reason": {"type": "string"}}}
+
+
+_UNAUTHORIZED = {"description": "not signed in, or an unknown, revoked or malformed device "
+                                "token"}
 
 
 def _scans_path():
@@ -75,19 +92,25 @@ def _scans_path():
         "summary": "Sync a batch of scans; each is applied exactly once",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["scans"], "properties": {
-                "device_id": {"type": "integer"},
-                "pending": {"type": "integer", "description": "scans still on the device"},
-                "scans": {"type": "array", "maxItems": 5000,
-                          "items": {"$ref": "#/components/schemas/Scan"}}}}}}},
+                "device_id": {"type": ["integer", "null"], "minimum": 0,
+                              "maximum": 2147483647},
+                "pending": {"type": "integer", "minimum": 0, "maximum": 2147483647,
+                            "description": "scans still on the device"},
+                "scans": {"type": "array", "maxItems": 5000, "items": {
+                    "description": "a Scan (components/schemas/Scan). Each is judged on its "
+                                   "own: one that does not match is answered `rejected` with "
+                                   "the reason, and the others go ahead"}}}}}}},
         "responses": {
             "200": {"description": "one result per scan, in order", "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
                     "results": {"type": "array",
                                 "items": {"$ref": "#/components/schemas/ScanResult"}},
                     "batch_id": {"type": ["string", "null"]}}}}}},
-            "400": {"description": "the body is not {device_id, scans: [...]}"},
-            "401": {"description": "unknown or revoked device token, or not signed in"},
-            "403": {"description": "device_id does not match the token, or wrong role"},
+            "400": {"description": "the body is not {device_id, pending, scans: [...]}, or "
+                                   "device_id or pending is not a whole number in range"},
+            "401": _UNAUTHORIZED,
+            "403": {"description": "device_id does not match the token, a device or role "
+                                   "that does not scan"},
             "413": {"description": "more than 5000 scans, or a body over the size limit"},
         }}}
 
@@ -97,14 +120,17 @@ def _offline_path():
     return {"get": {
         "summary": "Everything a device needs to judge a pick list's scans offline",
         "parameters": [{"name": "list_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}},
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}},
                        {"name": "catalog", "in": "query", "required": False,
                         "description": "the catalogue version the device holds: when it is "
                                        "current, catalog carries only its version",
                         "schema": {"type": "string", "maxLength": 64}}],
         "responses": {"200": {"description": "tasks, locations, product codes, and every "
                                              "code of the catalogue"},
-                      "403": {"description": "not the picker of this list"},
+                      "401": _UNAUTHORIZED,
+                      "403": {"description": "not the picker of this list, a device the list's "
+                                             "picker has not signed in on, or a device or "
+                                             "role that does not pick"},
                       "404": {"description": "no such list"}}}}
 
 
@@ -113,9 +139,11 @@ def _offline_order_path():
     return {"get": {
         "summary": "An order waiting for packing, for a station to verify it offline",
         "parameters": [{"name": "order_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
         "responses": {"200": {"description": "lines with expected and verified units, product "
                                              "codes, and every code of the catalogue"},
+                      "401": _UNAUTHORIZED,
+                      "403": {"description": "a device or role that does not pack"},
                       "404": {"description": "no such order"},
                       "409": {"description": "the order is not waiting for packing"}}}}
 
@@ -210,7 +238,7 @@ def document():
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "oneOf": [{"$ref": "#/components/schemas/Order"},
                           {"type": "object", "required": ["orders"], "properties": {
-                              "orders": {"type": "array", "maxItems": 1000,
+                              "orders": {"type": "array", "minItems": 1, "maxItems": 1000,
                                          "items": {"$ref": "#/components/schemas/Order"}}}}]}}}},
             "responses": {
                 "201": {"description": "at least one order stored (created or held)",
@@ -226,3 +254,28 @@ def document():
                 "422": {"description": "every order was rejected (no channel or number)"},
             }}}},
     }
+
+
+@lru_cache(maxsize=None)
+def _validator(name):
+    """A JSON Schema validator for one of the document's schemas (formats checked)."""
+    schema = {**document()["components"]["schemas"][name],
+              "components": document()["components"]}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def shape_problems(name, value, limit=10):
+    """Where `value` breaks the document's schema `name`, as short readable lines."""
+    problems = []
+    for error in sorted(_validator(name).iter_errors(value), key=lambda e: list(e.path)):
+        where = "/".join(map(str, error.absolute_path)) or "the body"
+        problems.append(f"{where}: {_short(error)}")
+        if len(problems) == limit:
+            break
+    return problems
+
+
+def _short(error):
+    """The validator's message without echoing a huge value back whole."""
+    message = error.message
+    return message if len(message) <= 200 else message[:200] + "…"

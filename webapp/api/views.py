@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..access import allow, device_token, public
 from ..extensions import csrf, db
 from ..orders import intake
-from .openapi import document
+from .openapi import document, shape_problems
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,7 +27,7 @@ def post_orders():
     if len(payloads) > MAX_ORDERS_PER_REQUEST:
         return jsonify(error=f"At most {MAX_ORDERS_PER_REQUEST} orders per request."), 413
     user_id = current_user.id if current_user.is_authenticated else None
-    results = [intake.intake(p if isinstance(p, dict) else {}, user_id) for p in payloads]
+    results = [_take(p, user_id) for p in payloads]
     db.session.commit()
     status = 201 if any(r.outcome in ("created", "held") for r in results) else 200
     if all(r.outcome == "rejected" for r in results):
@@ -40,3 +40,15 @@ def post_orders():
 def openapi():
     """The OpenAPI 3.1 document of this API."""
     return jsonify(document())
+
+
+def _take(payload, user_id):
+    """One order: refused when its shape is not the document's, else taken in."""
+    problems = shape_problems("Order", payload)
+    if problems:
+        def text(key):
+            value = payload.get(key) if isinstance(payload, dict) else None
+            return value[:64] if isinstance(value, str) else ""
+        return intake.IntakeResult(text("channel"), text("order_no"), "rejected",
+                                   problems=problems)
+    return intake.intake(payload, user_id)

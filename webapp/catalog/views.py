@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..access import allow
 from ..accounts.models import ROLES
 from ..extensions import db
+from ..limits import MAX_CODE_CHARS
 from . import blocks, labels, services
 from .imports import COLUMNS, import_csv
 from .models import LOCATION_TYPES, Location, Product
@@ -121,11 +122,13 @@ def import_file():
     return render_template("catalog/import.html", report=report, columns=COLUMNS), status
 
 
-@bp.route("/lookup")
+@bp.route("/lookup", methods=["GET", "POST"])
 @allow(*ROLES)
 def lookup():
-    """Scan or type a code: where a product is, or what a location holds."""
-    code = request.args.get("code", "").strip()
+    """Scan or type a code: where a product is, or what a location holds. The field
+    posts it (a long GS1 string does not fit in a URL); ?code= links still work."""
+    source = request.form if request.method == "POST" else request.args
+    code = source.get("code", "").strip()
     result = _lookup(code) if code else None
     template = "catalog/_lookup_result.html" if request.htmx else "catalog/lookup.html"
     return render_template(template, code=code, result=result)
@@ -133,6 +136,10 @@ def lookup():
 
 def _lookup(code):
     """The lookup result for a code, as a dict the template renders."""
+    if len(code) > MAX_CODE_CHARS:  # refused whole, and never echoed back whole
+        return {"error": _("This code is too long: %(n)d characters (at most %(max)d). "
+                           "It starts %(start)s…", n=len(code), max=MAX_CODE_CHARS,
+                           start=code[:24])}
     try:
         kind, thing = services.resolve_code(code)
     except services.CatalogError as error:

@@ -7,11 +7,14 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, session, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
-from ..access import allow, device_token, public
+from ..access import allow, bearer_token, device_token, public
 from ..accounts.models import ROLES
+from ..accounts.services import device_for_token, record_sign_in
+from ..extensions import db
 
 bp = Blueprint("pwa", __name__, template_folder="templates")
 
@@ -127,4 +130,19 @@ def device_state():
         return jsonify(device=None)
     seen = device.last_seen_at.isoformat() if device.last_seen_at else None
     return jsonify(device={"id": device.id, "name": device.name, "last_seen_at": seen,
-                           "pending_scans": device.pending_scans})
+                           "pending_scans": device.pending_scans,
+                           "roles": sorted(device.roles)})
+
+
+@bp.route("/device/sign-in", methods=["POST"])
+@allow(*ROLES)
+def device_sign_in():
+    """Record that the signed-in person uses the device whose token comes along: the
+    device's scans may name only people who signed in on it."""
+    device = device_for_token(bearer_token())
+    if device is None:
+        return jsonify(error=gettext("Unknown or revoked device token."), status=401), 401
+    record_sign_in(device.id, current_user.id)
+    db.session.commit()
+    return jsonify(device={"id": device.id, "name": device.name},
+                   user_id=current_user.id, signed_in=session.get("signed_in_at"))

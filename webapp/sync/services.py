@@ -18,8 +18,10 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..accounts.services import device_scan_problem
 from ..audit.trail import acting_as
 from ..extensions import db
+from ..limits import MAX_INT, out_of_range, whole_number
 from ..timeutil import utcnow
 from . import actions
 from .actions import Conflict, Rejected  # noqa: F401 - the names callers know
@@ -114,7 +116,8 @@ def _insert_new(rows):
 
 def _bad_id(scan_id):
     """The answer for a scan without a proper uuid (it cannot be stored: no key)."""
-    return {"id": scan_id, "status": "rejected", "reason": "id must be a UUID"}
+    shown = None if scan_id is None else str(scan_id)[:64]  # a string, as documented
+    return {"id": shown, "status": "rejected", "reason": "id must be a UUID"}
 
 
 def _duplicate(scan_id):
@@ -155,14 +158,26 @@ def _record(raw, device, session_user):
         setattr(record, reference, _int(raw.get(reference), None))
     record.payload, payload_problem = _payload(raw.get("payload"))
     record.device_time = _time(raw.get("device_time"))
-    problem = payload_problem or _problem(record, raw, session_user)
+    problem = _too_big(raw) or payload_problem or _problem(record, raw, session_user)
     refused = raw.get("refused")
     if problem is None and refused:
         # The device refused it (wrong item, too many...) and the person acted on that:
         # the unit is not in the cart or the box. Kept on record, never applied, even
         # where the server would have judged otherwise.
         problem = f"refused on the device: {str(refused)[:300]}"
+    if problem and record.user_id is not None and _scanning_user(record.user_id) is None:
+        # Kept without the dangling key: a foreign key violation would lose the scan
+        # (taken for a uuid clash, "duplicate") or fail the whole stored batch.
+        problem, record.user_id = f"{problem} (user_id {record.user_id} names nobody)", None
     return record, problem
+
+
+def _too_big(raw):
+    """Name the first number of the scan the database cannot hold, or None."""
+    for field in ("seq", "quantity", "user_id", *actions.REFERENCES):
+        if out_of_range(raw.get(field)):
+            return f"{field} is out of range (at most {MAX_INT})"
+    return None
 
 
 def _problem(record, raw, session_user):
@@ -208,6 +223,8 @@ def _user_problem(record, action, session_user):
         return "unknown or inactive user"
     if not user.roles & action.roles:
         return f"this person may not {record.action}"
+    if record.device_id is not None:
+        return device_scan_problem(record.device_id, user.id, action.roles)
     return None
 
 
@@ -300,18 +317,10 @@ def _is_uuid(value):
     return True
 
 
-INT_LIMIT = 2**31 - 1  # an INTEGER column on both databases
-
-
 def _int(value, default):
-    """An int from an int (not a bool) or ASCII digit string within the database's range,
-    else the default (a field too big for the column is malformed, not a 500)."""
-    if isinstance(value, str) and value.strip().lstrip("-").isascii() \
-            and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 11:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT_LIMIT:
-        return default
-    return value
+    """An int the database can hold, from an int (not a bool) or digit string, else the
+    default (a bigger one reaching the database is a 500)."""
+    return whole_number(value, default)
 
 
 def _time(value):

@@ -5,7 +5,9 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from ..access import allow, device_token
+from ..accounts.services import signed_in_on
 from ..extensions import csrf, db
+from ..limits import MAX_INT, whole_number
 from ..orders.models import Order
 from ..picking.models import PickList
 from ..queues import enqueue
@@ -30,6 +32,11 @@ def post_scans():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
         return jsonify(error='The body must be {"device_id": ..., "scans": [...]}.'), 400
+    for key, nullable in (("device_id", True), ("pending", False)):
+        value = body.get(key)
+        if key in body and not (value is None and nullable) and (
+                isinstance(value, str) or whole_number(value, None, low=0) is None):
+            return jsonify(error=f"{key} must be a whole number from 0 to {MAX_INT}."), 400
     if len(body["scans"]) > services.MAX_BATCH:
         return jsonify(error=f"At most {services.MAX_BATCH} scans per request; "
                              f"send smaller batches."), 413
@@ -57,8 +64,12 @@ def _enqueue_batch(batch_id):
 def offline_list(list_id):
     """Everything the device needs to judge this list's scans with no network."""
     pick_list = db.get_or_404(PickList, list_id)
-    user_id = current_user.id if current_user.is_authenticated else None
-    if user_id is not None and pick_list.picker_id != user_id:
+    device = g.get("device")
+    if device is not None:  # a handheld carries only the lists of people who held it
+        if not signed_in_on(device.id, pick_list.picker_id):
+            return jsonify(error=_("The picker of this list has not signed in on this "
+                                   "device."), status=403), 403
+    elif pick_list.picker_id != current_user.id:
         abort(403)
     return jsonify(offline.pick_list_payload(pick_list, request.args.get("catalog")))
 
