@@ -136,6 +136,20 @@ def test_a_print_job_run_twice_prints_once(packer, make_planned, user_id, sqlite
     assert len(listener.received) == 1
 
 
+def test_a_printer_removed_meanwhile_fails_the_print_plainly(packer, make_planned, user_id,
+                                                            listener):
+    order_id, station_id = pack_at(packer, make_planned, user_id, listener.port)
+    shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order_id))
+    shipment.status = "booked"
+    for n, parcel in enumerate(shipment.parcels):
+        parcel.tracking_number = f"TEST{n}"
+    (row,) = printing.queue_prints(shipment)
+    stations.save_station({"code": "P1", "name": "Bench 1", "printer_host": ""}, station_id)
+    db.session.commit()
+    assert printing.send_print(row.id, final_attempt=False).status == "failed"
+    assert "no label printer" in row.error and listener.received == []
+
+
 def test_zpl_fields_cannot_be_broken_by_the_address(sqlite_warehouse):
     assert printing._field("a^XZ~JR\\b") == "^FH\\^FDa\\5EXZ\\7EJR\\5Cb^FS"
     assert printing._field("北京\n") == "^FH\\^FD北京\\0A^FS"

@@ -93,6 +93,9 @@ def send_print(print_id, final_attempt):
         return row
     parcel, station = db.session.get(Parcel, row.parcel_id), row.station
     row.attempts += 1
+    if not station.printer_host:  # taken away since: never guess (None means localhost)
+        row.status, row.error = "failed", _("This packing station has no label printer set up.")
+        return row
     try:
         zpl = label_zpl(parcel.shipment, parcel)
         send_raw(station.printer_host, station.printer_port or DEFAULT_PORT, zpl.encode("utf-8"))
