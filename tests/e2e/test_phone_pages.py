@@ -132,9 +132,10 @@ def _path(rule):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone(role, live_server, new_phone, login):
+def test_every_page_fits_a_phone(role, live_server, new_phone, login, screenshot):
     page = new_phone()
     login(page, role)
+    screenshot(page, f"home-{role}-360")  # the header with the person's whole name
     problems = {}
     for path in role_pages(live_server.app)[role]:
         response = page.goto(path)
