@@ -1,7 +1,7 @@
 """packing checker, box presets, stations and label prints, product sizes
 
 Revision ID: 8c02483dcdf7
-Revises: b5e2a7c41d09
+Revises: e60a050209f9
 Create Date: 2026-11-28 20:34:05.547217
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c02483dcdf7'
-down_revision = 'b5e2a7c41d09'
+down_revision = 'e60a050209f9'
 branch_labels = None
 depends_on = None
 
