@@ -73,4 +73,12 @@ def from_environment(instance_path):
         "CARRIER_WEBHOOK_SECRETS": {key[len("CARRIER_WEBHOOK_SECRET_"):].lower(): value
                                     for key, value in os.environ.items()
                                     if key.startswith("CARRIER_WEBHOOK_SECRET_") and value},
+        # Seconds between tries of a label sent to a network printer (one try each).
+        "LABEL_PRINT_RETRY_SECONDS": _seconds(os.environ.get("LABEL_PRINT_RETRY_SECONDS",
+                                                             "5,30,120")),
     }
+
+
+def _seconds(text):
+    """'5,30,120' -> [5, 30, 120]."""
+    return [int(part) for part in text.split(",") if part.strip()]

@@ -70,9 +70,22 @@ def barcode_strings():
     return {text: gettext(text) for text in MESSAGES + AI_NAMES}
 
 
+def can(endpoint):
+    """True when the signed-in person may use `endpoint`: a page shows only the links
+    and buttons that would not answer 403 (the rule is the view's allow(...))."""
+    from flask_login import current_user
+
+    from .access import PUBLIC, allowed_roles
+    roles = allowed_roles(endpoint)
+    if roles == PUBLIC:
+        return True
+    return bool(roles) and current_user.is_authenticated and current_user.has_any_role(roles)
+
+
 def register(app):
     """Install the template globals."""
     app.jinja_env.globals.update(
+        can=can,
         current_locale=current_locale,
         barcode_strings=barcode_strings,
         role_label=lambda role: ROLE_LABELS.get(role, role),

@@ -57,4 +57,5 @@ def main(argv=None):
         return
     worker = build(queue_names=args.queues or None)
     log.info("worker listening on %s", ", ".join(q.name for q in worker.queues))
-    worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")
+    # The scheduler moves jobs waiting for a retry (label prints) back onto their queue.
+    worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")

@@ -18,8 +18,20 @@
     unknown: "Unknown barcode %(code)s.",
     tooMany: "Too many: this item is already complete.",
     wrongItem: "Wrong item: not in this order.",
-    counted: "%(sku)s: %(done)d of %(total)d."
+    counted: "%(sku)s: %(done)d of %(total)d.",
+    badQuantity: "The quantity must be a whole number from 1 to %(max)d.",
+    firstUnit: "Scan one unit of %(sku)s first, then enter the rest.",
+    tooManyLeft: "Too many: only %(left)d of %(sku)s left to count."
   };
+  var MAX_QTY = 100000;  // services.MAX_VERIFY_QTY
+
+  // A unit count as the server reads it (_quantity): 1 when absent, else 1..MAX_QTY.
+  function quantityOf(value) {
+    var text = String(value === undefined || value === null || value === "" ? 1 : value).trim();
+    if (!/^[0-9]+$/.test(text)) return null;
+    var n = parseInt(text, 10);
+    return n >= 1 && n <= MAX_QTY ? n : null;
+  }
 
   // The cleaning and lookup rules are the picking ones (static/js/pick-rules.js, which
   // takes them from static/js/barcodes.js): one source for what a code means.
@@ -66,12 +78,15 @@
     return { done: done, total: total };
   }
 
-  // Judge one scan {code} against the order, counting the unit on a good scan;
-  // answer {ok, message, complete}. `catalog`: see lookUp.
+  // Judge one scan {code, quantity} against the order, counting the units on a good
+  // scan; answer {ok, message, complete}. A quantity above 1 takes the rest of a line
+  // whose first unit was scanned, never more than it lacks. `catalog`: see lookUp.
   function judge(order, entry, strings, catalog) {
     var s = Object.assign({}, ENGLISH, strings || {}), rules = pickRules();
     if (!order) return { ok: false, message: s.notHere };
     if (order.status !== "picked") return { ok: false, message: s.notPacking };
+    var qty = quantityOf(entry.quantity);
+    if (qty === null) return { ok: false, message: rules.fmt(s.badQuantity, { max: MAX_QTY }) };
     var scan = rules.readScan(entry.code), found = lookUp(order, scan, catalog);
     if (found.other) return { ok: false, message: s.wrongItem };
     if (!found.product) return { ok: false, message: rules.refusal(scan, s) };
@@ -79,12 +94,15 @@
       return l.product_id === found.product && l.verified_qty < l.quantity;
     })[0];
     if (!line) return { ok: false, message: s.tooMany };
-    line.verified_qty += 1;
+    if (qty > 1 && line.verified_qty === 0) return { ok: false, message: rules.fmt(s.firstUnit, { sku: line.sku }) };
+    var left = line.quantity - line.verified_qty;
+    if (qty > left) return { ok: false, message: rules.fmt(s.tooManyLeft, { left: left, sku: line.sku }) };
+    line.verified_qty += qty;
     return { ok: true, complete: complete(order),
              message: rules.fmt(s.counted, { sku: line.sku, done: line.verified_qty, total: line.quantity }) };
   }
 
-  var api = { judge: judge, complete: complete, progress: progress, lookUp: lookUp, catalogSets: catalogSets,
+  var api = { judge: judge, quantityOf: quantityOf, complete: complete, progress: progress, lookUp: lookUp, catalogSets: catalogSets,
               ENGLISH: ENGLISH };
   if (typeof window !== "undefined") window.WarehouseVerifyRules = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;

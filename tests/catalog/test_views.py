@@ -180,6 +180,9 @@ def test_new_product_is_saved_with_its_barcodes(login_as, stocked):
     ({"barcodes": "9780306406157 9780306406157"}, "listed twice"),
     ({"barcodes": "9780306406157:ean8"}, "exactly 8 digits"),
     ({"image_url": "/" + "i" * 600}, "500 characters"),
+    ({"length_mm": "100", "width_mm": "50"}, "length, width and height"),
+    ({"length_mm": "100", "width_mm": "50", "height_mm": "0"}, "length, width and height"),
+    ({"length_mm": "1e3", "width_mm": "5", "height_mm": "5"}, "length, width and height"),
 ])
 def test_invalid_product_is_422_and_not_saved(login_as, stocked, change, message):
     """Nothing of the product or its barcodes is written."""
@@ -188,6 +191,20 @@ def test_invalid_product_is_422_and_not_saved(login_as, stocked, change, message
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert (count(Product), count(Barcode)) == before
+
+
+def test_a_product_keeps_the_size_of_one_unit(login_as, stocked):
+    """The packing station suggests a box from it; empty means unknown."""
+    admin = login_as("admin")
+    sized = {**PRODUCT, "length_mm": "120", "width_mm": " 80", "height_mm": "40"}
+    assert admin.post("/catalog/products/new", data=sized).status_code == 302
+    product = db.session.scalar(select(Product).where(Product.sku == "SKU-3"))
+    assert (product.length_mm, product.width_mm, product.height_mm) == (120, 80, 40)
+    assert 'name="length_mm" inputmode="numeric" value="120"' in admin.get(
+        f"/catalog/products/{product.id}").get_data(as_text=True)
+    admin.post(f"/catalog/products/{product.id}", data={**PRODUCT, "barcodes": "9780306406157"})
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).length_mm is None
 
 
 def test_product_edit_keeping_its_barcode_saves(login_as, stocked):

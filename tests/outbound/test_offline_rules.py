@@ -244,3 +244,30 @@ def test_an_order_not_waiting_for_packing_is_refused_on_both(picked_order, tmp_p
     assert device["verdicts"] == [{"ok": False, "message": "This order is not being packed."}]
     order.status = "packed"
     assert packing.verify_scan(order.id, order.lines[0].sku).message == device["verdicts"][0]["message"]
+
+
+def test_quantities_are_judged_alike_on_the_device_and_the_server(picked_order, tmp_path):
+    order = picked_order
+    first, second = order.lines
+    first.quantity, second.quantity = 24, 1  # 24 identical units: one scan and a number
+    db.session.commit()
+    payload = json.loads(json.dumps(order_copy(order, None)))
+    ean, other = barcode_of(first.product_id), barcode_of(second.product_id)
+    scans = [(first.sku, 5), (ean, "abc"), (ean, 0), (ean, "１"), (ean, 100_001), (ean, -3),
+             (ean, 1), (ean, 30), (ean, " 23 "), (ean, 1), (other, 2), (other, None)]
+    scans = [{"code": code, "quantity": qty} for code, qty in scans]
+    device = run_node(payload, scans, tmp_path, runner="verify_rules_run.js", key="order")
+    server = []
+    for scan in scans:
+        outcome = packing.verify_scan(order.id, scan["code"], scan["quantity"])
+        db.session.commit()
+        server.append({"ok": outcome.ok, "message": str(outcome.message)})
+    mine = [{"ok": v["ok"], "message": v["message"]} for v in device["verdicts"]]
+    assert mine == server
+    assert [v["ok"] for v in mine] == [False] * 6 + [True, False, True, False, False, True]
+    assert mine[0]["message"] == f"Scan one unit of {first.sku} first, then enter the rest."
+    assert mine[7]["message"] == f"Too many: only 23 of {first.sku} left to count."
+    assert mine[8]["message"] == f"{first.sku}: 24 of 24."
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert packing.fully_verified(order) and device["verdicts"][-1]["complete"] is True

@@ -74,6 +74,20 @@ def test_check_records_a_level_changed_behind_the_ledger(any_app, stocked):
                                              "location_id": c["a"].id, "book": 9, "ledger": 5}]
 
 
+def test_a_mismatch_is_shown_by_sku_and_location_code(app, stocked, login_as):
+    """People read SKUs and location codes, never the database's ids."""
+    c = stocked
+    db.session.execute(update(StockLevel).where(StockLevel.location_id == c["a"].id)
+                       .values(quantity=9))
+    db.session.commit()
+    run_id = new_run()
+    check_ledger(run_id)
+    page = login_as("supervisor").get(f"/reconciliation/runs/{run_id}").get_data(as_text=True)
+    row = re.search(r'<tr data-product-id="\d+">(.*?)</tr>', page, re.S)[1]
+    assert "<code>SKU-1</code>" in row and "<code>A-01-01-1</code>" in row
+    assert f"<td>{c['p1'].id}</td>" not in row
+
+
 def test_check_of_a_missing_run_does_nothing(any_app):
     """A job whose run was deleted ends quietly."""
     assert check_ledger(424242) == {"missing_run": 424242}

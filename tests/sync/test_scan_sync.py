@@ -77,6 +77,8 @@ def test_cancelled_order_makes_a_conflict_listed_for_the_supervisor(walk, device
     supervisor.post("/login", data={"username": "supervisor", "password": "demo"})
     page = supervisor.get("/sync/conflicts")
     assert page.status_code == 200 and b"cancelled" in page.data
+    text = page.get_data(as_text=True)  # named as people name them, not by database ids
+    assert "device HH-TEST" in text and f"list PL{task.pick_list_id}" in text
 
 
 def test_stock_gone_meanwhile_is_a_conflict(walk, device, scans):

@@ -79,6 +79,7 @@ def test_an_order_verified_offline_is_applied_once_and_can_be_packed(walk, devic
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert packing.fully_verified(order)
+    assert order.verified_by_id == packer.id  # the person who scanned is the checker (复核人)
     assert db.session.scalar(select(func.count()).select_from(ScanRecord)) == len(batch)
 
 

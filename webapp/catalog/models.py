@@ -57,6 +57,10 @@ class Product(db.Model):
     image_url: Mapped[str | None] = mapped_column(String(500))
     # Below this many units in stock the product shows as low (库存监控); None: the default.
     reorder_point: Mapped[int | None] = mapped_column()
+    # Packed size and weight of one unit, where known: the packing station suggests a box.
+    length_mm: Mapped[int | None]
+    width_mm: Mapped[int | None]
+    height_mm: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
 
     barcodes: Mapped[list["Barcode"]] = relationship(

@@ -169,13 +169,27 @@ def save_product(data, product=None):
         raise CatalogError(_("An image address has at most 500 characters."))
     codes = parse_barcode_list(data.get("barcodes", ""))
     _refuse_taken_barcodes([code for code, _kind in codes], product)
+    sizes = _unit_size(data)
     product = product or Product()
     product.sku, product.name = sku, name[:200]
     product.image_url = image_url
+    product.length_mm, product.width_mm, product.height_mm = sizes
     product.barcodes = _replace_barcodes(product.barcodes, codes)
     db.session.add(product)
     db.session.flush()
     return product
+
+
+def _unit_size(data):
+    """(length, width, height) in mm of one packed unit, all three or none (the packing
+    station suggests a box only from known sizes)."""
+    texts = [str(data.get(f) or "").strip() for f in ("length_mm", "width_mm", "height_mm")]
+    if not any(texts):
+        return None, None, None
+    if not all(t.isascii() and t.isdigit() and 0 < int(t) <= 3000 for t in texts):
+        raise CatalogError(_("A unit's size needs length, width and height, each a whole "
+                             "number of millimetres from 1 to 3000 (or leave all three empty)."))
+    return tuple(int(t) for t in texts)
 
 
 def _replace_barcodes(current, codes):

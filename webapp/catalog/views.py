@@ -96,6 +96,8 @@ def _product_fields(product):
     if product is None:
         return {}
     return {"sku": product.sku, "name": product.name, "image_url": product.image_url or "",
+            "length_mm": product.length_mm or "", "width_mm": product.width_mm or "",
+            "height_mm": product.height_mm or "",
             "barcodes": "\n".join(f"{b.code}:{b.symbology}" for b in product.barcodes)}
 
 

@@ -44,11 +44,15 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
+    # The checker (复核人): who counted the units at packing; signs the 出库单.
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
     events: Mapped[list["OrderEvent"]] = relationship(
         cascade="all, delete-orphan", order_by="OrderEvent.id")
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
 
     @property
     def number(self):

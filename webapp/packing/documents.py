@@ -4,6 +4,7 @@ from markupsafe import escape
 from ..catalog.labels import code128_svg
 
 LABEL_W, LABEL_H = 100, 150  # millimetres
+PX_PER_MM = 96 / 25.4
 
 
 def sender():
@@ -26,7 +27,10 @@ def render_label(shipment, parcel):
         f'<text x="5mm" y="{40 + 8 * i}mm" font-size="{4.2 if i == 0 else 3.6}mm">'
         f"{escape(text)}</text>" for i, text in enumerate(address))
     return (
+        # viewBox in CSS px (96 per inch) so "5mm" inside still means 5 mm, and the
+        # label can shrink to a phone's width on screen and print at full size.
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_W}mm" height="{LABEL_H}mm" '
+        f'viewBox="0 0 {LABEL_W * PX_PER_MM:.2f} {LABEL_H * PX_PER_MM:.2f}" '
         f'font-family="sans-serif" data-tracking="{escape(parcel.tracking_number)}">'
         f'<rect width="100%" height="100%" fill="white"/>'
         f'<text x="5mm" y="12mm" font-size="7mm" font-weight="bold">'

@@ -1,6 +1,10 @@
 """RQ jobs of the packing queue."""
+from rq import Retry, get_current_job
+
 from ..extensions import db
 from ..handoff.services import add_shipment
+from ..queues import enqueue_for
+from . import printing
 from .documents import render_label
 from .models import Shipment
 from .services import book
@@ -8,7 +12,8 @@ from .services import book
 
 def book_shipment(shipment_id):
     """Book the shipment, render its labels, put its parcels on the open manifest;
-    safe to run twice (the carrier gets the same idempotency key)."""
+    safe to run twice (the carrier gets the same idempotency key). Once booked, the
+    labels go to the station's label printer, if it has one."""
     try:
         shipment = book(shipment_id, render_label)
         add_shipment(shipment.id)  # onto its carrier's open manifest (交接)
@@ -20,5 +25,38 @@ def book_shipment(shipment_id):
             shipment.status, shipment.error = "failed", f"{type(error).__name__}: {error}"
             db.session.commit()
         raise
+    if not _printed_already(shipment):
+        for row in printing.queue_prints(shipment):
+            enqueue_print(row)
+        db.session.commit()
     return {"shipment_id": shipment.id,
             "tracking": [p.tracking_number for p in shipment.parcels]}
+
+
+def _printed_already(shipment):
+    """True when a run of this job has already queued the labels (a rerun prints none)."""
+    from sqlalchemy import select
+
+    from .models import LabelPrint
+    return db.session.scalar(select(LabelPrint.id).where(
+        LabelPrint.parcel_id.in_([p.id for p in shipment.parcels])).limit(1)) is not None
+
+
+def enqueue_print(row):
+    """Queue the sending of one label, with retries spaced by the configured intervals."""
+    intervals = printing.retry_intervals()
+    enqueue_for(row, "packing", send_label, row.id, job_timeout=60,
+                retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+
+
+def send_label(print_id):
+    """Send one ZPL label to its printer; on failure record why and let RQ retry."""
+    job = get_current_job()
+    final = not (job and job.retries_left)
+    try:
+        row = printing.send_print(print_id, final_attempt=final)
+    except OSError:
+        db.session.commit()  # the error is shown while the next try waits
+        raise
+    db.session.commit()
+    return {"print_id": print_id, "status": row.status if row else None}

@@ -21,6 +21,7 @@ class Shipment(db.Model):
     job_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     packed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("packing_station.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     booked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -28,6 +29,7 @@ class Shipment(db.Model):
                                                    order_by="Parcel.id",
                                                    cascade="all, delete-orphan")
     order = relationship("Order")
+    packed_by = relationship("User")
 
 
 class Parcel(db.Model):
@@ -46,6 +48,7 @@ class Parcel(db.Model):
     width_mm: Mapped[int]
     height_mm: Mapped[int]
     tracking_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    box_code: Mapped[str | None] = mapped_column(String(32))  # the preset it went into
     label_svg: Mapped[str | None] = mapped_column(Text)  # rendered by the packing job
 
     shipment: Mapped[Shipment] = relationship(back_populates="parcels")
@@ -68,3 +71,58 @@ class CarrierBooking(db.Model):
     tracking_numbers: Mapped[str] = mapped_column(Text)  # comma-separated, in parcel order
     status: Mapped[str] = mapped_column(String(16), default="booked")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BoxPreset(db.Model):
+    """A box type the station keeps: its code (printed on the shelf), inside size, tare."""
+
+    __table_args__ = (
+        CheckConstraint("inner_length_mm > 0 AND inner_width_mm > 0 AND inner_height_mm > 0",
+                        name="box_preset_size"),
+        CheckConstraint("tare_g >= 0", name="box_preset_tare"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    inner_length_mm: Mapped[int]
+    inner_width_mm: Mapped[int]
+    inner_height_mm: Mapped[int]
+    tare_g: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def volume(self):
+        """Inside volume in cubic millimetres."""
+        return self.inner_length_mm * self.inner_width_mm * self.inner_height_mm
+
+
+class PackingStation(db.Model):
+    """A packing bench and the network label printer (raw TCP, ZPL) standing at it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    printer_host: Mapped[str | None] = mapped_column(String(255))
+    printer_port: Mapped[int] = mapped_column(default=9100)
+
+
+PRINT_STATES = ("queued", "sent", "failed")
+
+
+class LabelPrint(db.Model):
+    """One sending of a parcel's ZPL label to a station's printer, by a packing job."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcel.id", ondelete="CASCADE"),
+                                           index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("packing_station.id"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    parcel: Mapped[Parcel] = relationship()
+    station: Mapped[PackingStation] = relationship()

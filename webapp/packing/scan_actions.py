@@ -12,7 +12,9 @@ def apply_verify(record):
         raise Rejected("unknown order")
     if order.status != "picked":
         raise Conflict(f"order {order.number} is {order.status}")
-    outcome = packing.verify_scan(order.id, record.code)
+    # A device's verify scan counts one unit unless it says more; its person is the checker.
+    outcome = packing.verify_scan(order.id, record.code, record.quantity or 1,
+                                  user_id=record.user_id)
     if not outcome.ok:
         raise Rejected(outcome.message)
     return outcome.message

@@ -16,10 +16,11 @@ from ..picking.models import PickTask
 from ..picking.services import staging_location_id
 from ..templating import ORDER_STATE_LABELS
 from ..timeutil import utcnow
-from . import carriers
+from . import boxes, carriers
 from .models import Parcel, Shipment
 
 MAX_PARCELS = 20
+MAX_VERIFY_QTY = 100_000
 MAX_WEIGHT_G = 70_000
 MAX_SIDE_MM = 3_000
 # What is printed on a cart slot: pick list 12, slot 3 -> PL12-3.
@@ -91,11 +92,21 @@ def fully_verified(order):
     return all(line.verified_qty == line.quantity for line in order.lines)
 
 
-def verify_scan(order_id, raw_code):
-    """Count one scanned unit against the order; refuse wrong items and over-scans."""
+def verify_scan(order_id, raw_code, quantity=1, user_id=None):
+    """Count scanned units against the order; refuse wrong items and over-scans.
+
+    One scan counts one unit. After a line's first unit has been scanned, the
+    rest may be counted at once with a quantity (24 identical units, one scan
+    and a number); never more than the line still lacks. The person counting is
+    recorded as the checker (复核人).
+    """
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status != "picked":
         return VerifyOutcome(False, _("This order is not being packed."))
+    quantity = _quantity(quantity)
+    if quantity is None:
+        return VerifyOutcome(False, _("The quantity must be a whole number from 1 to %(max)d.",
+                                      max=MAX_VERIFY_QTY))
     scan = read_scan(raw_code)
     product_id = product_for_scan(scan)
     if product_id is None:
@@ -106,9 +117,34 @@ def verify_scan(order_id, raw_code):
         if any(l.product_id == product_id for l in order.lines):
             return VerifyOutcome(False, _("Too many: this item is already complete."))
         return VerifyOutcome(False, _("Wrong item: not in this order."))
-    line.verified_qty += 1
+    if quantity > 1 and line.verified_qty == 0:
+        return VerifyOutcome(False, _("Scan one unit of %(sku)s first, then enter the rest.",
+                                      sku=line.sku))
+    left = line.quantity - line.verified_qty
+    if quantity > left:
+        return VerifyOutcome(False, _("Too many: only %(left)d of %(sku)s left to count.",
+                                      left=left, sku=line.sku))
+    line.verified_qty += quantity
+    if user_id is not None:
+        order.verified_by_id, order.verified_at = user_id, utcnow()
     return VerifyOutcome(True, _("%(sku)s: %(done)d of %(total)d.", sku=line.sku,
                                  done=line.verified_qty, total=line.quantity))
+
+
+def _quantity(value):
+    """A unit count from a form or a scan: 1..MAX_VERIFY_QTY, else None."""
+    text = str(1 if value is None or value == "" else value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_VERIFY_QTY:
+        return None
+    return int(text)
+
+
+def open_line(order, raw_code):
+    """The line a code names that still lacks units and has one counted, else None:
+    the line whose rest the quantity field may take."""
+    product_id = product_for_scan(read_scan(raw_code))
+    return next((l for l in order.lines if product_id and l.product_id == product_id
+                 and 0 < l.verified_qty < l.quantity), None)
 
 
 def restart_verification(order_id):
@@ -118,30 +154,47 @@ def restart_verification(order_id):
         raise PackingError(_("This order is not being packed."))
     for line in order.lines:
         line.verified_qty = 0
+    order.verified_by_id = order.verified_at = None
 
 
-def pack(order_id, parcels, user_id):
+def pack(order_id, parcels, user_id, station_id=None):
     """Pack a fully verified order into parcels and queue its booking; return the shipment.
 
-    `parcels` is a list of dicts with weight_g, length_mm, width_mm, height_mm.
-    The goods move from the packing area to the shipping dock in the ledger.
+    `parcels` is a list of dicts with weight_g and either a box preset's code
+    (box_code) or length_mm, width_mm, height_mm. The goods move from the
+    packing area to the shipping dock in the ledger.
     """
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status != "picked":
         raise PackingError(_("This order is not being packed."))
     if not fully_verified(order):
         raise PackingError(_("Scan every item before packing (复核)."))
-    clean_parcels = validate_parcels(parcels)
+    try:
+        clean_parcels = validate_parcels([boxes.apply_preset(p) for p in parcels or []])
+    except boxes.BoxError as error:
+        raise PackingError(str(error)) from error
     adapter = carriers.get(order.carrier)
     if adapter is None or not adapter.available():
         raise PackingError(_("Carrier %(carrier)s is not available.", carrier=order.carrier))
+    if order.verified_by_id is None:  # counted offline: the scans name the person
+        order.verified_by_id = _offline_checker(order.id) or user_id
+        order.verified_at = utcnow()
     shipment = Shipment(order_id=order.id, carrier=order.carrier, packed_by_id=user_id,
-                        parcels=[Parcel(**p) for p in clean_parcels])
+                        station_id=station_id, parcels=[Parcel(**p) for p in clean_parcels])
     db.session.add(shipment)
     _to_dock(order, user_id)
     transition(order, "packed", user_id)
     db.session.flush()
     return shipment
+
+
+def _offline_checker(order_id):
+    """Who scanned the order's last unit on a device (the synced verify scans)."""
+    from ..sync.models import ScanRecord
+    return db.session.scalar(select(ScanRecord.user_id).where(
+        ScanRecord.order_id == order_id, ScanRecord.action == "verify",
+        ScanRecord.status == "applied", ScanRecord.user_id.is_not(None))
+        .order_by(ScanRecord.id.desc()).limit(1))
 
 
 def _to_dock(order, user_id):
@@ -173,6 +226,7 @@ def validate_parcels(parcels):
                 raise PackingError(_("Parcel %(n)d: %(field)s must be a whole number from 1 "
                                      "to %(limit)d.", n=number, field=field, limit=limit))
             values[field] = int(text)
+        values["box_code"] = parcel.get("box_code") or None
         result.append(values)
     return result
 

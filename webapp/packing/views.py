@@ -1,6 +1,6 @@
 """Packing station: find the order, verify each unit, pack, print label and slip."""
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user
 
 from ..access import allow
@@ -8,9 +8,9 @@ from ..extensions import db
 from ..jobstate import job_status
 from ..orders.models import Order
 from ..queues import enqueue_for
-from . import services
+from . import boxes, printing, services, stations
 from .jobs import book_shipment
-from .models import Parcel, Shipment
+from .models import PackingStation, Parcel, Shipment
 
 bp = Blueprint("packing", __name__, template_folder="templates")
 PACKERS = ("packer", "supervisor")
@@ -20,6 +20,8 @@ PACKERS = ("packer", "supervisor")
 @allow(*PACKERS)
 def station():
     """Scan a pick list cart slot, an order barcode or an order number."""
+    if "station" in request.args:
+        _choose_station(request.args["station"])
     code = request.args.get("code", "").strip()
     if code:
         try:
@@ -28,7 +30,23 @@ def station():
             flash(str(error), "error")
         else:
             return redirect(url_for("packing.verify", order_id=order.id))
-    return render_template("packing/station.html")
+    return render_template("packing/station.html", stations=stations.all_stations(),
+                           current_station=current_station())
+
+
+def _choose_station(raw_id):
+    """Remember in the session which bench (and label printer) this browser is at."""
+    station = db.session.get(PackingStation, int(raw_id)) if raw_id.isdigit() else None
+    if station is None:
+        session.pop("packing_station_id", None)
+    else:
+        session["packing_station_id"] = station.id
+
+
+def current_station():
+    """The packing station this browser chose, or None."""
+    station_id = session.get("packing_station_id")
+    return db.session.get(PackingStation, station_id) if station_id else None
 
 
 @bp.route("/packing/orders/<int:order_id>")
@@ -45,10 +63,13 @@ def verify(order_id):
 @allow(*PACKERS)
 def scan(order_id):
     """Judge one scanned unit; answer with the verification fragment."""
-    outcome = services.verify_scan(order_id, request.form.get("code", ""))
+    code = request.form.get("code", "")
+    outcome = services.verify_scan(order_id, code, request.form.get("qty") or 1,
+                                   user_id=current_user.id)
     db.session.commit()
     order = db.get_or_404(Order, order_id)
-    return render_template("packing/_verify.html", order=order, **_context(order, outcome))
+    return render_template("packing/_verify.html", order=order,
+                           **_context(order, outcome, code))
 
 
 @bp.route("/packing/orders/<int:order_id>/restart", methods=["POST"])
@@ -63,23 +84,26 @@ def restart(order_id):
     return redirect(url_for("packing.verify", order_id=order_id))
 
 
-def _context(order, outcome):
-    """What the verification fragment shows."""
+def _context(order, outcome, last_code=None):
+    """What the verification fragment shows: the counts, the quantity field for the
+    line just scanned, and the pack form's box presets once every unit is counted."""
+    complete = services.fully_verified(order)
     return {"rows": services.expected_vs_scanned(order), "outcome": outcome,
-            "complete": services.fully_verified(order)}
+            "complete": complete,
+            "rest_line": services.open_line(order, last_code) if last_code else None,
+            "presets": boxes.presets() if complete else [],
+            "suggested": boxes.suggest(order) if complete else None}
 
 
 @bp.route("/packing/orders/<int:order_id>/pack", methods=["POST"])
 @allow(*PACKERS)
 def pack(order_id):
     """Pack into the parcels entered and queue the booking job."""
-    parcels = [dict(zip(("weight_g", "length_mm", "width_mm", "height_mm"), values))
-               for values in zip(request.form.getlist("weight_g"),
-                                 request.form.getlist("length_mm"),
-                                 request.form.getlist("width_mm"),
-                                 request.form.getlist("height_mm"))]
+    parcels = _posted_parcels(request.form)
+    station = current_station()
     try:
-        shipment = services.pack(order_id, parcels, current_user.id)
+        shipment = services.pack(order_id, parcels, current_user.id,
+                                 station.id if station else None)
     except services.PackingError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -87,6 +111,14 @@ def pack(order_id):
     db.session.commit()
     _enqueue(shipment)
     return redirect(url_for("packing.shipment", order_id=order_id))
+
+
+def _posted_parcels(form):
+    """One dict per parcel fieldset; a form without a box field (typed sizes) works too."""
+    count = len(form.getlist("weight_g"))
+    columns = {field: form.getlist(field) + [""] * (count - len(form.getlist(field)))
+               for field in ("box_code", "weight_g", "length_mm", "width_mm", "height_mm")}
+    return [{field: values[n] for field, values in columns.items()} for n in range(count)]
 
 
 def _enqueue(shipment):
@@ -98,25 +130,35 @@ def _enqueue(shipment):
 @allow(*PACKERS)
 def shipment(order_id):
     """The shipment: booking state (polls while booking), then print links."""
-    shipment = _shipment_of(order_id)
+    shipment = shipment_of(order_id)
     state = job_status(shipment.job_id) if shipment.status in ("queued", "booking") else None
     template = "packing/_shipment.html" if request.htmx else "packing/shipment.html"
-    return render_template(template, shipment=shipment, job_state=state)
+    return render_template(template, **shipment_context(shipment, state))
+
+
+def shipment_context(shipment, job_state):
+    """What the shipment fragment shows: booking, label prints, the checker's signature."""
+    from ..signatures.services import latest_signature
+    prints = printing.prints_of(shipment)
+    return {"shipment": shipment, "job_state": job_state, "prints": prints,
+            "printing": any(p.status == "queued" for p in prints),
+            "station": current_station(),
+            "signature": latest_signature("outbound_order", shipment.order_id, "checker")}
 
 
 @bp.route("/packing/orders/<int:order_id>/shipment/retry", methods=["POST"])
 @allow(*PACKERS)
 def retry(order_id):
     """Book a failed shipment again."""
-    shipment = _shipment_of(order_id)
+    shipment = shipment_of(order_id)
     if shipment.status == "failed":
         shipment.status, shipment.error = "queued", None
         db.session.commit()
         _enqueue(shipment)
-    return render_template("packing/_shipment.html", shipment=shipment, job_state=None)
+    return render_template("packing/_shipment.html", **shipment_context(shipment, None))
 
 
-def _shipment_of(order_id):
+def shipment_of(order_id):
     """The order's shipment or 404."""
     shipment = db.session.scalar(db.select(Shipment).where(Shipment.order_id == order_id))
     if shipment is None:
@@ -124,33 +166,4 @@ def _shipment_of(order_id):
     return shipment
 
 
-@bp.route("/packing/parcels/<int:parcel_id>/label.svg")
-@allow(*PACKERS)
-def label_svg(parcel_id):
-    """The parcel's shipping label as an SVG file (download or print)."""
-    parcel = db.get_or_404(Parcel, parcel_id)
-    if not parcel.label_svg:
-        abort(404)
-    return Response(parcel.label_svg, mimetype="image/svg+xml", headers={
-        "Content-Disposition": f'inline; filename="label-{parcel.tracking_number}.svg"'})
-
-
-@bp.route("/packing/orders/<int:order_id>/labels")
-@allow(*PACKERS)
-def labels(order_id):
-    """All labels of the shipment, one 100 x 150 mm page each, ready to print."""
-    return render_template("packing/labels.html", shipment=_shipment_of(order_id))
-
-
-@bp.route("/packing/orders/<int:order_id>/slip")
-@allow(*PACKERS)
-def slip(order_id):
-    """The packing slip / outbound note (出库单) with the order barcode and lines."""
-    from ..catalog.labels import code128_svg
-    order = db.get_or_404(Order, order_id)
-    if order.status not in ("packed", "handed_over"):
-        abort(404)
-    barcode = code128_svg(services.order_barcode(order), 70, 14)
-    return render_template("packing/slip.html", order=order, barcode=barcode,
-                           order_code=services.order_barcode(order),
-                           shipment=_shipment_of(order_id))
+from . import documents_views, settings_views  # noqa: E402,F401 - routes on this bp

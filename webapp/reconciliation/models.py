@@ -40,6 +40,20 @@ class ReconciliationRun(db.Model):
         return json.loads(self.mismatches_json or "[]")
 
     @property
+    def named_mismatches(self):
+        """The mismatches with the product's SKU and the location's code, as people name
+        them (the ids are what the job stored)."""
+        from ..catalog.models import Location, Product
+        from ..extensions import db
+        rows = self.mismatches
+        skus = dict(db.session.execute(db.select(Product.id, Product.sku).where(
+            Product.id.in_({r["product_id"] for r in rows}))).all()) if rows else {}
+        codes = dict(db.session.execute(db.select(Location.id, Location.code).where(
+            Location.id.in_({r["location_id"] for r in rows}))).all()) if rows else {}
+        return [{**r, "sku": skus.get(r["product_id"], "?"),
+                 "location": codes.get(r["location_id"], "?")} for r in rows]
+
+    @property
     def in_progress(self):
         """True while the job has not ended; the UI keeps polling only then."""
         return self.status in ("queued", "running")

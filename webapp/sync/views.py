@@ -91,7 +91,20 @@ def offline_order(order_id):
 @allow("supervisor", "admin")
 def conflicts():
     """Synced scans that no longer fit, for a supervisor to resolve."""
-    return render_template("sync/conflicts.html", conflicts=services.conflicts())
+    rows = services.conflicts()
+    return render_template("sync/conflicts.html", conflicts=rows, **_names_of(rows))
+
+
+def _names_of(rows):
+    """Device names and order numbers for the conflicts: people read those, not ids."""
+    from ..accounts.models import Device
+    device_ids = {r.device_id for r in rows if r.device_id}
+    order_ids = {r.order_id for r in rows if r.order_id}
+    devices = dict(db.session.execute(db.select(Device.id, Device.name).where(
+        Device.id.in_(device_ids))).all()) if device_ids else {}
+    orders = {o.id: o.number for o in db.session.scalars(db.select(Order).where(
+        Order.id.in_(order_ids)))} if order_ids else {}
+    return {"device_names": devices, "order_numbers": orders}
 
 
 @bp.route("/sync/conflicts/<int:record_id>/resolve", methods=["POST"])
