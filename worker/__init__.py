@@ -49,4 +49,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     worker = build(queue_names=args.queues or None)
     log.info("worker listening on %s", ", ".join(q.name for q in worker.queues))
-    worker.work(burst=args.burst, with_scheduler=False, logging_level="INFO")
+    sweep_at_start(worker)
+    # with_scheduler: rq's scheduler moves jobs due later (Retry intervals, enqueue_in)
+    # onto their queues; one worker at a time holds its lock.
+    worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+
+
+def sweep_at_start(worker):
+    """Queue a sweep of stored scans: a job that died with the previous worker left
+    its scans stored, and nothing else would look at them before the next schedule."""
+    from webapp.sync.jobs import queue_sweep
+    app = worker.flask_app
+    if app.config["QUEUES"]["reconciliation"] not in {q.name for q in worker.queues}:
+        return
+    with app.app_context():
+        queue_sweep()
