@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import (ROOT, ApiScanner, Connection, Environment, free_port,  # noqa: E402
                       postgres_database, seed)
 
-PLANS = {"full": dict(faults=1000, devices=6, tasks=1500),
+PLANS = {"full": dict(faults=1000, devices=6, tasks=400),
          "quick": dict(faults=60, devices=3, tasks=200)}
 LIGHT = ("cut", "replay", "two tabs")
 HEAVY = ("web killed", "worker killed", "redis restarted")
