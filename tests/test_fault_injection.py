@@ -11,10 +11,10 @@ import psycopg
 from real_parts import missing
 
 ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_sixty_faults_lose_nothing_and_double_nothing():
-    from conftest import PG_ADMIN_URL
     try:
         psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError as error:

@@ -2,6 +2,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,13 @@ from redis import Redis
 from rq import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port():
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_for(check, what, seconds=90):
@@ -48,7 +56,6 @@ def worker_pid(launcher, other_than=None):
 
 
 def test_a_killed_worker_is_restarted_and_the_app_stays_up(tmp_path, redis_url):
-    from conftest import free_port
     port, prefix = free_port(), f"launch-{uuid.uuid4().hex[:8]}-"
     log_path = tmp_path / "launcher.log"
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "PORT": str(port),
