@@ -117,6 +117,9 @@ class Deployment:
                         for n in range(2)]
         self.cron = Proc("scheduler", [sys.executable, "-m", "worker.cron"], child_env, folder)
         self.restarts = Counter()
+        # The fault thread and the keep-alive thread both restart processes: one at a time,
+        # or both start the same one and the first Popen is lost (a zombie, a stall).
+        self.lock = threading.RLock()
 
     def all(self):
         """Every process, Redis first."""
@@ -134,16 +137,23 @@ class Deployment:
     def wait_for_redis(self):
         """Until the private Redis answers PING."""
         from redis import Redis
-        _wait(lambda: Redis(port=self.redis_port, socket_connect_timeout=0.5).ping(), "redis")
+        _wait(lambda: Redis(port=self.redis_port, socket_connect_timeout=0.5,
+                            socket_timeout=2).ping(), "redis")
 
     def supervise(self):
         """Start again whatever died (as systemd or `make run` would)."""
-        for proc in self.all():
-            if not proc.alive():
-                proc.start()
-                self.restarts[proc.name.split()[0]] += 1
-                if proc is self.redis:
-                    self.wait_for_redis()
+        with self.lock:
+            for proc in self.all():
+                if not proc.alive():
+                    proc.start()
+                    self.restarts[proc.name.split()[0]] += 1
+                    if proc is self.redis:
+                        self.wait_for_redis()
+
+    def kill(self, proc):
+        """SIGKILL one process (never while the other thread restarts it)."""
+        with self.lock:
+            proc.kill()
 
     def busy_worker(self, rng, seconds=5):
         """A worker running a job, waiting up to `seconds` for one (rq's Worker API);
@@ -153,8 +163,8 @@ class Deployment:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                busy = {w.pid for w in Worker.all(connection=Redis(port=self.redis_port))
-                        if w.get_current_job_id()}
+                redis = Redis(port=self.redis_port, socket_connect_timeout=1, socket_timeout=2)
+                busy = {w.pid for w in Worker.all(connection=redis) if w.get_current_job_id()}
             except Exception:  # noqa: BLE001 - Redis restarting: try again
                 busy = set()
             running = [w for w in self.workers if w.alive() and w.process.pid in busy]
@@ -224,14 +234,14 @@ def heavy_faults(deployment, faults, stop, quick):
             if stop.wait(rng.uniform(1.0, 3.0) if quick else rng.uniform(2.0, 6.0)):
                 return
             if kind == "web killed":
-                rng.choice(deployment.webs).kill()
+                deployment.kill(rng.choice(deployment.webs))
             elif kind == "worker killed":
                 worker, mid_job = deployment.busy_worker(rng)
-                worker.kill()
+                deployment.kill(worker)
                 if mid_job:
                     faults.add("worker killed mid-job")
             else:
-                deployment.redis.kill()
+                deployment.kill(deployment.redis)
                 time.sleep(rng.uniform(0.2, 2.0))
             faults.add(kind)
             deployment.supervise()
@@ -267,16 +277,21 @@ class Device:
             if roll < .92 else self.rng.randint(201, 450)
 
     def take(self, results, faults):
-        """Drop the answered scans from the outbox, as outbox.js does; check no scan the
-        server already holds is ever answered applied or stored a second time."""
+        """Drop the answered scans from the outbox, as outbox.js does; check no scan is
+        ever answered applied, stored, conflict or rejected twice (after the first such
+        answer every resend must say duplicate; a duplicate may come first when the
+        answer that decided it was lost or went to the other tab)."""
         done = {}
         for result in results:
             status = result.get("status")
             if status in ("applied", "stored", "conflict", "rejected", "duplicate"):
                 done[result["id"]] = status
-                first = self.answered.setdefault(result["id"], status)
-                if first != status and status != "duplicate":
-                    faults.violations.append(f"{result['id']}: {first} then {status}")
+                if status == "duplicate":
+                    continue
+                if result["id"] in self.answered:  # decided twice: done twice
+                    faults.violations.append(
+                        f"{result['id']}: {self.answered[result['id']]} then {status}")
+                self.answered[result["id"]] = status
         self.outbox = [s for s in self.outbox if s["id"] not in done]
 
 
@@ -334,7 +349,10 @@ async def drive(device, ports, faults, fault_rate, rng):
             batch = batch or rng.choice(device.sent_batches)
             kind = rng.choice(LIGHT)
             if kind == "cut":
-                await cut(port, device, batch, rng)
+                try:  # a server that stopped reading must not hold the device forever
+                    await asyncio.wait_for(cut(port, device, batch, rng), 15)
+                except asyncio.TimeoutError:
+                    pass
             elif kind == "replay" and device.sent_batches:
                 old = rng.choice(device.sent_batches)
                 status, results = await post(port, device, old)
