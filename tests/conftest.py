@@ -13,6 +13,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 
+from real_parts import missing
 from webapp import create_app
 from webapp.extensions import db
 
@@ -52,7 +53,7 @@ def pg_database():
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error}")
+        missing(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (TEST_PG_ADMIN_URL): {error}")
     admin.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     yield f"{base}/{name}"

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from real_parts import missing
+
 RUNNER = Path(__file__).resolve().parent / "js" / "wedge_cases.js"
 
 
@@ -20,7 +22,7 @@ def wedge_results():
     """{check name: (ok, detail)} from one node run; skipped when node is not installed."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: static/js/wedge.js cannot be exercised")
+        missing("node is not installed: static/js/wedge.js cannot be exercised")
     done = subprocess.run([node, str(RUNNER)], capture_output=True, text=True, timeout=60,
                           check=False)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]

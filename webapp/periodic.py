@@ -1,6 +1,7 @@
 """The app's periodic jobs, in one place, enqueued by rq's cron scheduler.
 
-Add a job by appending a Periodic to PERIODIC; register() hands every entry to an
+Add a job by appending a Periodic to PERIODIC; `python -m worker.cron` (started
+by `make run`, one per deployment in production) hands every entry to an
 rq.cron.CronScheduler, which enqueues each on its queue when due, and the RQ
 workers run it like any other job. Periodic jobs must be safe to run twice: two
 schedulers, or a run overlapping the previous one, only repeat work.
@@ -11,6 +12,7 @@ from rq.cron import CronScheduler
 
 from .handoff.jobs import poll_tracking
 from .supervision.jobs import roll_up_kpis
+from .sync.jobs import sweep_stored
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class Periodic:
 
 
 PERIODIC = [
+    # Stored scans whose job was lost (worker killed, Redis down at enqueue, a web
+    # process dying between commit and enqueue): applied within 1.5 minutes.
+    Periodic(sweep_stored, "reconciliation", interval=60, kwargs={"older_than_seconds": 30}),
     # The KPIs' hourly summary of picking facts, a few minutes after each hour ends.
     Periodic(roll_up_kpis, "default", cron="5 * * * *"),
     # Ask each carrier about its parcels in transit (售后跟踪); stuck ones open a case.

@@ -46,16 +46,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("queues", nargs="*", help="picking packing reconciliation default")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--cron", action="store_true",
-                        help="run rq's cron scheduler for webapp/periodic.py instead")
     args = parser.parse_args(argv)
-    if args.cron:  # one per deployment: rq's cron scheduler enqueues webapp/periodic.py's jobs
-        from webapp.periodic import scheduler
-        app = create_app()
-        with app.app_context():
-            scheduler(app, redis_connection()).start()
-        return
     worker = build(queue_names=args.queues or None)
     log.info("worker listening on %s", ", ".join(q.name for q in worker.queues))
-    # The scheduler moves jobs waiting for a retry (label prints) back onto their queue.
-    worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")
+    sweep_at_start(worker)
+    # with_scheduler: rq's scheduler moves jobs due later (Retry intervals, enqueue_in)
+    # onto their queues; one worker at a time holds its lock.
+    worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+
+
+def sweep_at_start(worker):
+    """Queue a sweep of stored scans: a job that died with the previous worker left
+    its scans stored, and nothing else would look at them before the next schedule."""
+    from webapp.sync.jobs import queue_sweep
+    app = worker.flask_app
+    if app.config["QUEUES"]["reconciliation"] not in {q.name for q in worker.queues}:
+        return
+    with app.app_context():
+        queue_sweep()

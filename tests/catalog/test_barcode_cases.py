@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from real_parts import missing
+
 from webapp.catalog.barcodes import BarcodeError, clean, lookup_keys, parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +48,7 @@ def js_results():
     """The runner's line per case, from node; skipped when node is not installed."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: the JavaScript half of the barcode cases "
+        missing("node is not installed: the JavaScript half of the barcode cases "
                     "(static/js/barcodes.js) is not checked")
     done = subprocess.run([node, str(RUNNER), str(CASES_FILE)], capture_output=True,
                           text=True, timeout=60, check=False)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from real_parts import in_ci, missing
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,22 +37,31 @@ def _missing_browser():
     """Why the browser tests cannot run here, or None when they can."""
     if not os.path.exists(CHROMIUM):
         return (f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium'; "
-                "tests/ensure_services.py installs it as root): browser tests skipped")
+                "tests/ensure_services.py installs it as root): the browser tests cannot run")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the playwright Python package is not installed: browser tests skipped"
+        return "the playwright Python package is not installed: the browser tests cannot run"
     return None
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test in this folder e2e; skip them all when there is no browser."""
+    """Mark every test in this folder e2e; with no browser skip them all, or in CI have
+    each fail first thing (a session fixture ahead of the others)."""
     reason = _missing_browser()
     for item in items:
         if HERE in Path(item.fspath).resolve().parents:
             item.add_marker(pytest.mark.e2e)
-            if reason:
+            if reason and not in_ci():
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_required():
+    """In CI, fail every browser test first thing, saying what is missing."""
+    reason = _missing_browser()
+    if reason:
+        missing(reason)
 
 
 # ---------------------------------------------------------------- the server

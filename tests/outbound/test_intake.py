@@ -354,3 +354,39 @@ def test_csv_import_is_for_supervisors_only(sqlite_warehouse, sign_in):
     response = upload(picker, CSV_HEADER + csv_row("P1", "X", 1))
     assert response.status_code == 403
     assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+# ---------------------------------------------------------------- priority
+@pytest.mark.parametrize("priority", [100_001, -100_001, "99999999999", "high", "1.5", 2.5,
+                                      True, "--3", "²"])
+def test_an_out_of_range_or_broken_priority_refuses_the_order(warehouse, priority):
+    sku_a, = stocked_skus(1)
+    before = count(Order)
+    result = intake(order_payload("P1", [(sku_a, 1)], priority=priority))
+    assert result.outcome == "rejected" and result.order_id is None
+    assert result.problems == [f"priority {str(priority).strip()!r} is not a whole number "
+                               f"from -100000 to 100000"]
+    db.session.commit()
+    assert count(Order) == before  # nothing stored with a priority of 0 in its place
+
+
+@pytest.mark.parametrize("priority, kept", [(None, 0), ("", 0), (" 7 ", 7), ("-4", -4),
+                                            (100_000, 100_000), ("+2", 2)])
+def test_a_whole_priority_in_range_is_kept(warehouse, priority, kept):
+    sku_a, = stocked_skus(1)
+    result = intake(order_payload("P2", [(sku_a, 1)], priority=priority))
+    assert result.outcome == "created"
+    assert db.session.get(Order, result.order_id).priority == kept
+
+
+def test_csv_import_names_the_bad_priority_on_its_order(supervisor):
+    sku_a, sku_b = stocked_skus(2)
+    content = ("channel,order_no,sku,quantity,name,phone,line1,city,province,priority\n"
+               f"tmall,PR1,{sku_a},1,Wang Fang,139,8 Jiefang Rd,Hangzhou,Zhejiang,5\n"
+               f"tmall,PR2,{sku_b},1,Wang Fang,139,8 Jiefang Rd,Hangzhou,Zhejiang,9999999\n")
+    response = upload(supervisor, content)
+    assert response.status_code == 207
+    page = response.get_data(as_text=True)
+    assert "tmall-PR2" in page and "priority &#39;9999999&#39; is not a whole number" in page
+    orders = {o.channel_order_no: o for o in db.session.scalars(select(Order))}
+    assert orders["PR1"].priority == 5 and "PR2" not in orders

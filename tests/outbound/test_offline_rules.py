@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from outbound_support import barcode_of, order_payload, stocked_skus
+from real_parts import missing
 from webapp.catalog.models import Barcode, Location, Product
 from webapp.extensions import db
 from webapp.orders.intake import intake
@@ -49,7 +50,7 @@ def run_node(payload, scans, tmp_path, runner="pick_rules_run.js", key="list", s
     """The device's verdicts and its copy (list or order) afterwards."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: the device's rules cannot be exercised")
+        missing("node is not installed: the device's rules cannot be exercised")
     source = tmp_path / "input.json"
     source.write_text(json.dumps({key: payload, "scans": scans, "strings": strings}))
     done = subprocess.run([node, str(RUNNERS / runner), str(source)], capture_output=True,

@@ -24,7 +24,8 @@ _ORDER = {
         "carrier": {"type": "string", "enum": sorted(CARRIERS),
                     "default": "builtin"},
         "priority": {"type": "integer", "default": 0, "minimum": -100000, "maximum": 100000,
-                     "description": "higher is picked first"},
+                     "description": "higher is picked first; outside the range the order is "
+                                    "rejected with the reason"},
         "cutoff_at": {"type": "string", "format": "date-time"},
         "address": _ADDRESS,
         "lines": {"type": "array", "maxItems": 500, "items": {
@@ -251,7 +252,7 @@ def document():
                 "401": {"description": "not signed in, or unknown/revoked device token"},
                 "403": {"description": "the signed-in role may not submit orders"},
                 "413": {"description": "more than 1000 orders in one request"},
-                "422": {"description": "every order was rejected (no channel or number)"},
+                "422": {"description": "every order was rejected (no channel or number, a priority out of range)"},
             }}}},
     }
 

@@ -21,6 +21,9 @@ REQUIRED_ADDRESS = ("name", "phone", "line1", "city", "province")
 MAX_LINES = 500
 # Per line; also keeps quantities inside the 32-bit integer column.
 MAX_QUANTITY = 100_000
+MAX_PRIORITY = 100_000  # inside the 32-bit column, far beyond any real ranking
+# Problems that refuse the order outright instead of holding it for a supervisor.
+REFUSED_KINDS = ("bad_priority",)
 
 
 class IntakeError(ValueError):
@@ -57,6 +60,9 @@ def intake(payload, user_id=None):
                             ["already received; nothing changed"])
     order = Order(channel=channel, channel_order_no=order_no, status="new")
     problems = _fill(order, payload)
+    refused = [message for kind, message in problems if kind in REFUSED_KINDS]
+    if refused:  # not an order to hold and fix: the channel sent a value we cannot keep
+        return IntakeResult(channel, order_no, "rejected", problems=refused)
     try:
         with db.session.begin_nested():
             db.session.add(order)
@@ -106,7 +112,9 @@ def _fill(order, payload):
     adapter = carriers.get(carrier)
     if adapter is None or not adapter.available():
         problems.append(("bad_carrier", f"carrier {carrier} is not available"))
-    order.priority = _int_or(payload.get("priority"), 0)
+    order.priority, problem = priority(payload.get("priority"))
+    if problem:
+        problems.append(("bad_priority", problem))
     order.cutoff_at = _datetime_or_none(payload.get("cutoff_at"), problems)
     problems += _fill_lines(order, payload.get("lines"))
     return problems
@@ -151,13 +159,19 @@ def positive_int(value):
     return number if 0 < number <= MAX_QUANTITY else None
 
 
-def _int_or(value, default):
-    """An int from value (within a 32-bit column), or the default."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if abs(number) <= MAX_QUANTITY else default
+def priority(value):
+    """(priority, problem): blank is 0; a whole number within +-MAX_PRIORITY, or a problem
+    naming the value (never turned into 0 silently)."""
+    text = "" if value is None else str(value).strip()
+    if text == "":
+        return 0, None
+    digits = text[1:] if text[0] in "+-" else text
+    whole = isinstance(value, int) or (isinstance(value, str) and digits.isascii()
+                                       and digits.isdigit())
+    if whole and not isinstance(value, bool) and abs(int(text)) <= MAX_PRIORITY:
+        return int(text), None
+    return 0, (f"priority {text[:40]!r} is not a whole number from -{MAX_PRIORITY} "
+               f"to {MAX_PRIORITY}")
 
 
 def _column_length(name):

@@ -7,7 +7,7 @@ second tab or a retry after a timeout finds the uuid taken and answers
 stored as a `conflict` for a supervisor, never dropped, never applied.
 """
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import json
 
@@ -255,13 +255,22 @@ def _has_backlog(device):
         ScanRecord.device_id == device.id, ScanRecord.status == "stored")))
 
 
-def apply_stored(batch_id=None, limit=None):
+# A scan stored longer than this is shown to the supervisor as stuck: its job is late
+# or lost (the periodic sweep applies it).
+STUCK_AFTER = timedelta(minutes=1)
+ANY_DEVICE = object()  # apply_stored(): every device's scans
+
+
+def apply_stored(batch_id=None, limit=None, device_id=ANY_DEVICE):
     """Apply stored scans in device and sequence order, APPLY_CHUNK to a transaction;
     re-runnable: a chunk is committed whole or not at all, and what was applied is no
-    longer 'stored'."""
+    longer 'stored'. device_id=None means scans sent from a signed-in session."""
     query = select(ScanRecord.id).where(ScanRecord.status == "stored")
     if batch_id:
         query = query.where(ScanRecord.batch_id == batch_id)
+    if device_id is not ANY_DEVICE:
+        query = query.where(ScanRecord.device_id.is_(None) if device_id is None
+                            else ScanRecord.device_id == device_id)
     ids = db.session.scalars(query.order_by(ScanRecord.device_id, ScanRecord.seq,
                                             ScanRecord.id).limit(limit)).all()
     counts = {}
@@ -273,6 +282,33 @@ def apply_stored(batch_id=None, limit=None):
             counts[record.status] = counts.get(record.status, 0) + 1
         db.session.commit()
     return counts
+
+
+def apply_backlogs(device_ids):
+    """Apply each device's whole backlog of stored scans (its earlier stranded batches
+    too, in sequence order); return the counts added up."""
+    counts = {}
+    for device_id in device_ids:
+        for status, number in apply_stored(device_id=device_id).items():
+            counts[status] = counts.get(status, 0) + number
+    return counts
+
+
+def backlog_devices(batch_id=None, older_than=None):
+    """The devices (None: signed-in sessions) holding stored scans, of one batch or
+    stored longer than older_than (a timedelta)."""
+    query = select(ScanRecord.device_id).where(ScanRecord.status == "stored").distinct()
+    if batch_id:
+        query = query.where(ScanRecord.batch_id == batch_id)
+    if older_than is not None:
+        query = query.where(ScanRecord.server_time <= utcnow() - older_than)
+    return sorted(db.session.scalars(query), key=lambda d: (d is not None, d or 0))
+
+
+def stuck_scans(older_than=STUCK_AFTER):
+    """How many scans have waited `stored` longer than older_than: a supervisor's alarm."""
+    return db.session.scalar(select(func.count()).select_from(ScanRecord).where(
+        ScanRecord.status == "stored", ScanRecord.server_time <= utcnow() - older_than))
 
 
 def _locked(ids):
@@ -289,11 +325,16 @@ def _locked(ids):
         .execution_options(populate_existing=True)).all()
 
 
-def conflicts(limit=200):
-    """Unresolved conflicts, oldest first, for the supervisor."""
-    return db.session.scalars(select(ScanRecord).where(
-        ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
-        .order_by(ScanRecord.id).limit(limit)).all()
+CONFLICTS_PER_PAGE = 50
+
+
+def conflicts(page=1, per_page=CONFLICTS_PER_PAGE):
+    """One page of the unresolved conflicts, oldest first, and how many there are."""
+    open_ = (ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(ScanRecord).where(*open_))
+    rows = db.session.scalars(select(ScanRecord).where(*open_).order_by(ScanRecord.id)
+                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+    return rows, total
 
 
 def resolve(record_id, user_id, note):

@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from ..access import allow, device_token
 from ..accounts.services import signed_in_on
@@ -10,9 +9,7 @@ from ..extensions import csrf, db
 from ..limits import MAX_INT, whole_number
 from ..orders.models import Order
 from ..picking.models import PickList
-from ..queues import enqueue
-from . import actions, offline, services
-from .jobs import apply_scan_batch
+from . import actions, jobs, offline, services
 
 from . import tiles  # noqa: F401,E402 - registers its console tile
 
@@ -46,16 +43,10 @@ def post_scans():
     results, batch_id = services.receive(body, device, session_user=user)
     db.session.commit()
     if batch_id:
-        _enqueue_batch(batch_id)
+        # Redis down here, or this process dying right now, leaves the batch stored:
+        # the sweep (at worker start and every minute, webapp/periodic.py) applies it.
+        jobs.queue_batch(batch_id)
     return jsonify(results=results, batch_id=batch_id)
-
-
-def _enqueue_batch(batch_id):
-    """One job per stored batch; if Redis is down the scans wait, stored, for the next run."""
-    try:
-        enqueue("reconciliation", apply_scan_batch, batch_id, job_timeout=3600)
-    except RedisError:
-        pass  # stored scans are safe; the next batch or a supervisor retry applies them
 
 
 @bp.route("/api/v1/picklists/<int:list_id>/offline")
@@ -91,8 +82,13 @@ def offline_order(order_id):
 @allow("supervisor", "admin")
 def conflicts():
     """Synced scans that no longer fit, for a supervisor to resolve."""
-    rows = services.conflicts()
-    return render_template("sync/conflicts.html", conflicts=rows, **_names_of(rows))
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = services.conflicts(page)
+    pages = max(1, -(-total // services.CONFLICTS_PER_PAGE))
+    if page < 1 or page > pages:  # a stale link after others were resolved
+        return redirect(url_for("sync.conflicts", page=min(max(page, 1), pages)))
+    return render_template("sync/conflicts.html", conflicts=rows, total=total, page=page,
+                           pages=pages, stuck=services.stuck_scans(), **_names_of(rows))
 
 
 def _names_of(rows):
@@ -117,4 +113,4 @@ def resolve(record_id):
         abort(404)
     db.session.commit()
     flash(_("Conflict resolved."), "ok")
-    return redirect(url_for("sync.conflicts"))
+    return redirect(url_for("sync.conflicts", page=request.form.get("page", 1, type=int)))
