@@ -66,4 +66,10 @@ def from_environment(instance_path):
         "CUTOFF_AT_RISK_MINUTES": int(os.environ.get("CUTOFF_AT_RISK_MINUTES", 120)),
         "DEVICE_SILENT_MINUTES": int(os.environ.get("DEVICE_SILENT_MINUTES", 15)),
         "DEFAULT_REORDER_POINT": int(os.environ.get("DEFAULT_REORDER_POINT", 10)),
+        # Receiving: refuse (instead of accepting with a reason) items not on the 明细表
+        # and units over the expected quantity; photos of failed units; bin size for 上架.
+        "RECEIVING_REFUSE_UNEXPECTED": _bool("RECEIVING_REFUSE_UNEXPECTED"),
+        "RECEIVING_REFUSE_OVER": _bool("RECEIVING_REFUSE_OVER"),
+        "MAX_PHOTO_BYTES": int(os.environ.get("MAX_PHOTO_BYTES", 1024 * 1024)),
+        "PUTAWAY_BIN_CAPACITY": int(os.environ.get("PUTAWAY_BIN_CAPACITY", 200)),
     }
