@@ -60,6 +60,7 @@ def plan(run, progress=None):
         if progress and (done % 200 == 0 or done == len(items)):
             progress(done, len(items))
     _write_walks(run, stops, bins.layout)
+    db.session.expire(run, ["tasks"])  # written by run_id: reload the collection
     run.status, run.error, run.finished_at = "finished", None, utcnow()
     db.session.flush()
     return run

@@ -85,7 +85,8 @@ def scan(receipt_id, user_id, code, quantity=1, *, device_id=None, accept_note="
          outcome="pass", reason=None, note="", photos=(), line_id=None):
     """Judge a scanned unit (or `quantity` of them) and accept it if it fits."""
     receipt = open_receipt(receipt_id)
-    if not isinstance(quantity, int) or not 0 < quantity <= MAX_SCAN_QTY:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) \
+            or not 0 < quantity <= MAX_SCAN_QTY:
         return ScanOutcome(False, _("Quantity must be a whole number from 1 to 100000."))
     parsed = parse(code)
     if parsed.errors:
