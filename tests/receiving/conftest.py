@@ -93,3 +93,10 @@ def receipt():
         db.session.commit()
         return result.receipt_id
     return make
+
+
+# A drawing as signature_pad's toSVG() writes it: what the close form posts.
+SIG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 336 176" width="336" height="176">'
+       '<path d="M 20.000,40.000 C 25.100,42.300 30.000,45.000 35.500,50.250" '
+       'stroke-width="3.120" stroke="#0d1117" fill="none" stroke-linecap="round"></path></svg>')
+SIGNED = {"receiver_svg": SIG, "deliverer_svg": SIG}

@@ -3,7 +3,7 @@ through a real RQ worker."""
 import pytest
 from sqlalchemy import func, select, update
 
-from conftest import ean, products
+from conftest import SIGNED, ean, products
 from webapp.catalog.models import Barcode, Location, Product, StockLevel, StockMovement
 from webapp.catalog.stock import ledger_mismatches, move_stock, on_hand
 from webapp.extensions import db
@@ -28,12 +28,12 @@ def new_product(sku, code):
     return product
 
 
-def received(receipt, user_id, lines, close=True):
+def received(receipt, user_id, lines):
     """A receipt with every line received (passed) and closed; returns (receipt, run)."""
     receipt_id = receipt([(p.sku, qty) for p, qty in lines])
     for product, qty in lines:
         assert services.scan(receipt_id, user_id("receiver"), product.sku, qty).ok
-    run = services.close(receipt_id, user_id("receiver"), "Li Lei", "ACME") if close else None
+    run = services.close(receipt_id, user_id("receiver"), "Li Lei", "ACME", **SIGNED)
     db.session.commit()
     return db.session.get(Receipt, receipt_id), run
 

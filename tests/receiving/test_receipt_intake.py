@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from conftest import products
+from conftest import SIGNED, products
 from webapp.extensions import db
 from webapp.receiving import intake, services
 from webapp.receiving.models import Receipt, ReceiptEvent
@@ -88,7 +88,7 @@ def test_every_transition_is_recorded_with_who(warehouse, receipt, user_id):
     db.session.commit()
     with pytest.raises(services.ReceivingError, match="already received"):
         services.cancel(receipt_id, supervisor)
-    services.close(receipt_id, receiver, "Li Lei", "ACME Logistics")
+    services.close(receipt_id, receiver, "Li Lei", "ACME Logistics", **SIGNED)
     db.session.commit()
     with pytest.raises(TransitionError):
         services.states.transition(db.session.get(Receipt, receipt_id), "expected", supervisor)

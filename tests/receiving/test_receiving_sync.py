@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from conftest import ean, products
+from conftest import SIGNED, ean, products
 from webapp.accounts.services import register_device
 from webapp.catalog.models import Location, StockMovement
 from webapp.catalog.stock import ledger_mismatches, on_hand
@@ -82,7 +82,7 @@ def test_a_scan_for_a_receipt_closed_meanwhile_is_a_conflict(handheld, receipt, 
     receipt_id = receipt([(p1.sku, 3)])
     receiver = user_id("receiver")
     services.scan(receipt_id, receiver, ean(p1), 1)
-    services.close(receipt_id, receiver, "Li Lei", "ACME")
+    services.close(receipt_id, receiver, "Li Lei", "ACME", **SIGNED)
     db.session.commit()
     (result,) = send(handheld, [Device(receiver).scan("receive", ean(p1), receipt_id)])
     assert result[0] == "conflict" and "received" in result[1]
@@ -147,7 +147,7 @@ def test_offline_putaway_moves_once_and_a_task_done_meanwhile_conflicts(handheld
     receiver = user_id("receiver")
     for product in (p1, p2):
         services.scan(receipt_id, receiver, product.sku, 2 if product is p1 else 1)
-    run = services.close(receipt_id, receiver, "Li Lei", "ACME")
+    run = services.close(receipt_id, receiver, "Li Lei", "ACME", **SIGNED)
     putaway.plan(run)
     db.session.commit()
     first, second = sorted(run.tasks, key=lambda t: (t.walk, t.sequence))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import ean, products
+from conftest import SIG, SIGNED, ean, products
 from webapp.accounts.services import register_device
 from webapp.extensions import db
 from webapp.receiving import putaway
@@ -129,11 +129,20 @@ def receive_close_and_put_away(receiver, receipt):
     photo = db.session.scalar(select(InspectionPhoto))
     served = receiver.get(f"/receiving/photos/{photo.id}")
     assert served.data == JPEG and served.mimetype == "image/jpeg"
-    refused = receiver.post(f"/receiving/{receipt_id}/close", data={"delivered_by": "",
-                                                                   "company": ""})
+    refused = receiver.post(f"/receiving/{receipt_id}/close", data={
+        "delivered_by": "", "company": "", **SIGNED})
     assert refused.status_code == 422
+    unsigned = receiver.post(f"/receiving/{receipt_id}/close", data={
+        "delivered_by": "Wang Wu", "company": "SF Freight", "receiver_svg": SIG,
+        "deliverer_svg": ""})
+    assert unsigned.status_code == 422 and db.session.get(Receipt, receipt_id).status == \
+        "receiving"
+    scripted = receiver.post(f"/receiving/{receipt_id}/close", data={
+        "delivered_by": "Wang Wu", "company": "SF Freight", "receiver_svg": SIG,
+        "deliverer_svg": SIG.replace("<svg ", '<svg onload="alert(1)" ')})
+    assert scripted.status_code == 422
     closed = receiver.post(f"/receiving/{receipt_id}/close", data={
-        "delivered_by": "Wang Wu", "company": "SF Freight"})
+        "delivered_by": "Wang Wu", "company": "SF Freight", **SIGNED})
     assert closed.status_code == 302 and "/putaway/" in closed.location
     row = db.session.get(Receipt, receipt_id)
     assert row.status == "received" and row.delivered_company == "SF Freight"
@@ -163,11 +172,14 @@ def test_the_printed_list_and_the_grn_carry_a_readable_code128(receiver, receipt
         assert decode_code128(bars) == number
     grn = receiver.get(f"/receipts/{receipt_id}/grn").get_data(as_text=True)
     assert "Wang Wu" in grn and "SF Freight" in grn and "+1" in grn
+    assert grn.count('class="signature-image" src="data:image/svg+xml;base64,') == 2
     download = receiver.get(f"/receipts/{receipt_id}/grn.svg")
     assert download.mimetype == "image/svg+xml" and "attachment" in download.headers[
         "Content-Disposition"]
-    (bars,) = barcode_bars(download.get_data(as_text=True))
+    document = download.get_data(as_text=True)
+    (bars,) = barcode_bars(document)
     assert decode_code128(bars) == number
+    assert document.count('href="data:image/svg+xml;base64,') == 2 and "Wang Wu" in document
 
 
 def test_wrong_roles_are_refused(sqlite_warehouse, sign_in, receipt):

@@ -4,9 +4,13 @@ SVG rather than PDF: the app already draws Code128 as SVG with python-barcode
 (no new dependency, no font files to ship), signatures are SVG too, and an SVG
 opens and prints in every browser at the exact A4 size.
 """
+import base64
+
 from markupsafe import escape
 
 from ..catalog.labels import code128_svg
+from ..signatures.services import latest_signature
+from ..signatures.svg import SignatureRejected, clean_svg
 from . import services
 
 PAGE_W, PAGE_H = 210, 297  # millimetres
@@ -15,8 +19,25 @@ MAX_ROWS = 30
 
 
 def signatures_of(receipt):
-    """The receipt's stored signatures (none until the shared component lands)."""
-    return []
+    """{'receiver': Signature, 'deliverer': Signature} of a closed receipt (latest each)."""
+    return {role: latest_signature("receipt", receipt.id, role)
+            for role in ("receiver", "deliverer")}
+
+
+def _signature(signature, x, y):
+    """A stored signature drawn into the page as an image, with who and when under it."""
+    if signature is None:
+        return _text(x, y + 20, "—")
+    try:
+        svg = clean_svg(signature.svg)
+    except SignatureRejected:
+        return _text(x, y + 20, "—")
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    who = signature.signer_name + (f" ({signature.signer_company})"
+                                   if signature.signer_company else "")
+    return (f'<image x="{x}mm" y="{y}mm" width="80mm" height="22mm" '
+            f'href="data:image/svg+xml;base64,{data}"/>'
+            + _text(x, y + 27, who) + _text(x, y + 32, _time(signature.signed_at), 2.8))
 
 
 def _text(x, y, value, size=3.2, anchor="start", weight="normal"):
@@ -56,11 +77,11 @@ def grn_svg(receipt):
         y += ROW_MM
         parts.append(_text(10, y, f"… {len(receipt.lines) - MAX_ROWS} more lines: see the "
                                   f"printed 入库单", 3))
-    y = max(y + 14, 240)
-    receiver = receipt.receiver.display_name if receipt.receiver else ""
-    parts += [_text(10, y, f"Receiver 收货员: {receiver}"),
-              _text(110, y, f"Delivered by 送货方: {receipt.delivered_by} "
-                            f"({receipt.delivered_company})")]
+    y = max(y + 10, 235)
+    signed = signatures_of(receipt)
+    parts += [_text(10, y, "Receiver 收货员签字"), _text(110, y, "Delivered by 送货方签字"),
+              _signature(signed["receiver"], 10, y + 3),
+              _signature(signed["deliverer"], 110, y + 3)]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{PAGE_W}mm" height="{PAGE_H}mm" '
             f'font-family="sans-serif" data-receipt="{escape(receipt.number)}">'
             f'<rect width="100%" height="100%" fill="white"/>{bars}{"".join(parts)}</svg>')

@@ -135,7 +135,10 @@ def close(receipt_id):
     if request.method == "POST":
         try:
             run = services.close(receipt_id, current_user.id, request.form.get("delivered_by"),
-                                 request.form.get("company"))
+                                 request.form.get("company"),
+                                 receiver_svg=request.form.get("receiver_svg", ""),
+                                 deliverer_svg=request.form.get("deliverer_svg", ""),
+                                 device_id=_device_id())
         except services.ReceivingError as error:
             db.session.rollback()
             flash(str(error), "error")

@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 from ..catalog.barcodes import parse
 from ..catalog.models import Location
 from ..catalog.services import CatalogError, resolve_code
+from ..accounts.models import User
 from ..extensions import db
+from ..signatures.services import store_signature
+from ..signatures.svg import SignatureRejected
 from ..timeutil import utcnow
 from . import inspection, putaway, states
 from .models import NUMBER_PREFIX, PutawayRun, Receipt, ReceiptLine
@@ -195,15 +198,24 @@ def _count(receipt, line, quantity, outcome, user_id):
     db.session.flush()
 
 
-def close(receipt_id, user_id, delivered_by, company, note=""):
-    """Close a receipt (received) and create its put-away run; return the run."""
+def close(receipt_id, user_id, delivered_by, company, *, receiver_svg, deliverer_svg,
+          note="", device_id=None):
+    """Close a receipt (received) with both signatures and create its put-away run."""
     receipt = open_receipt(receipt_id)
     if not any(line.received_qty for line in receipt.lines):
         raise ReceivingError(_("Nothing was received; cancel the receipt instead."))
     delivered_by, company = (delivered_by or "").strip(), (company or "").strip()
     if not delivered_by or not company:
         raise ReceivingError(_("Name and company of the delivering party are required."))
-    receipt.delivered_by, receipt.delivered_company = delivered_by[:120], company[:200]
+    receipt.delivered_by, receipt.delivered_company = delivered_by[:120], company[:120]
+    receiver = db.session.get(User, user_id)
+    try:
+        store_signature(receiver_svg, "receipt", receipt.id, receiver.display_name,
+                        signer_role="receiver", signed_by_user_id=user_id, device_id=device_id)
+        store_signature(deliverer_svg, "receipt", receipt.id, delivered_by,
+                        signer_company=company, signer_role="deliverer", device_id=device_id)
+    except SignatureRejected as error:
+        raise ReceivingError(str(error)) from error
     receipt.closed_at = utcnow()
     states.transition(receipt, "received", user_id, note)
     run = PutawayRun(source_kind="receipt", source_id=receipt.id)

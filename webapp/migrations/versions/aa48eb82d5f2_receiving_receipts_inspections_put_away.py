@@ -1,7 +1,7 @@
 """receiving: receipts, inspections, put-away
 
 Revision ID: aa48eb82d5f2
-Revises: a1f3c9d20b7e
+Revises: b3c9d0e1f2a4
 Create Date: 2026-11-28 20:38:34.176207
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'aa48eb82d5f2'
-down_revision = 'a1f3c9d20b7e'
+down_revision = 'b3c9d0e1f2a4'
 branch_labels = None
 depends_on = None
 
