@@ -8,7 +8,7 @@ from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
 from ..queues import enqueue_for
-from . import inspection, putaway, services, walk
+from . import inspection, services, walk
 from .jobs import plan_putaway
 from .models import FAIL_REASONS, PutawayRun, Receipt
 from .views import bp

@@ -5,8 +5,6 @@ stock and a fail puts them in the defective store (残品库) with a reason, eac
 through the ledger with the source named on the movement.
 """
 from dataclasses import dataclass
-from datetime import date
-
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -103,25 +101,3 @@ def inspections_of(kind, source_id):
         Inspection.source_kind == kind, Inspection.source_id == source_id)
         .order_by(Inspection.id)).all()
 
-
-def parse_expiry(value):
-    """A GS1 YYMMDD (AI 17) or ISO date as a date; None when blank or not a date.
-
-    GS1 writes day 00 for 'end of the month'.
-    """
-    text = str(value or "").strip()
-    try:
-        if len(text) == 6 and text.isdigit():
-            year, month, day = 2000 + int(text[:2]), int(text[2:4]), int(text[4:])
-            if day == 0:
-                day = _month_end(year, month)
-            return date(year, month, day)
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
-
-
-def _month_end(year, month):
-    """The last day of a month."""
-    import calendar
-    return calendar.monthrange(year, month)[1]

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..catalog.barcodes import parse
+from ..catalog.barcodes import read_scan
 from ..catalog.models import Location
 from ..catalog.services import CatalogError, resolve_code
 from ..accounts.models import User
@@ -91,17 +91,14 @@ def scan(receipt_id, user_id, code, quantity=1, *, device_id=None, accept_note="
     if isinstance(quantity, bool) or not isinstance(quantity, int) \
             or not 0 < quantity <= MAX_SCAN_QTY:
         return ScanOutcome(False, _("Quantity must be a whole number from 1 to 100000."))
-    parsed = parse(code)
-    if parsed.errors:
-        return ScanOutcome(False, parsed.errors[0])
     try:
         kind, product = resolve_code(code)
     except CatalogError as error:
         return ScanOutcome(False, str(error))
     if kind != "product":
         return ScanOutcome(False, _("%(code)s is a location, not an item.", code=product.code))
-    lot = parsed.ais.get("10", "")
-    expiry = inspection.parse_expiry(parsed.ais.get("17"))
+    scan_read = read_scan(code)  # the one parser: GS1 lot (AI 10) and expiry (AI 17)
+    lot, expiry = scan_read.lot or "", scan_read.expiry
     line = _line_for(receipt, product.id, lot, line_id)
     problem = _problem(receipt, line, product, quantity)
     if problem and _refuses(problem):
