@@ -9,7 +9,7 @@ from ..access import allow, device_token
 from ..catalog.labels import code128_svg
 from ..core.home import register_hint
 from ..extensions import csrf, db
-from . import documents, inspection, intake, labels, services
+from . import documents, inspection, intake, labels, offline, services
 from .models import RECEIPT_STATES, InspectionPhoto, Receipt
 
 bp = Blueprint("receiving", __name__, template_folder="templates")
@@ -127,6 +127,19 @@ def photo(photo_id):
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@bp.route("/api/v1/receipts/<int:receipt_id>/offline")
+@device_token
+@allow("receiver", "supervisor")
+def offline_receipt(receipt_id):
+    """A receipt being received, for a handheld to take along with no network."""
+    receipt = db.get_or_404(Receipt, receipt_id)
+    if receipt.status not in services.OPEN_STATES:
+        return jsonify(error=f"Receipt {receipt.number} is {receipt.status}.",
+                       status=receipt.status), 409
+    user_id = current_user.id if current_user.is_authenticated else None
+    return jsonify(offline.receipt_payload(receipt, user_id))
 
 
 @bp.route("/api/v1/receipts", methods=["POST"])
