@@ -42,6 +42,19 @@
     (root.querySelectorAll ? root : document)
       .querySelectorAll("input[type=file][data-downscale]").forEach(wire);
   }
+  // Offline, a photo travels inside the scan's payload (at most 256 KB): smaller still.
+  function dataUrl(file, longest) {
+    return downscale(file, longest || 800).then(function (blob) {
+      return new Promise(function (resolve, reject) {
+        var reader = new FileReader();
+        reader.onload = function () { resolve(reader.result); };
+        reader.onerror = function () { reject(reader.error); };
+        reader.readAsDataURL(blob);
+      });
+    });
+  }
+  window.WarehousePhoto = { downscale: downscale, dataUrl: dataUrl };
+
   document.addEventListener("DOMContentLoaded", function () { wireAll(document); });
   document.addEventListener("htmx:load", function (event) { wireAll(event.detail.elt); });
 })();

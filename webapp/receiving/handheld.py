@@ -3,7 +3,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow
+from ..access import allow, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
@@ -46,6 +46,13 @@ def _open_runs():
         .order_by(PutawayRun.id)).all()
     return [(run, db.session.get(Receipt, run.source_id)) for run in runs
             if run.source_kind == "receipt"]
+
+
+@bp.route("/offline/receiving")
+@public
+def offline_shell():
+    """The receiving screen's shell; it receives the receipt kept on the device."""
+    return render_template("receiving/offline_receive.html")
 
 
 @bp.route("/receiving/<int:receipt_id>")
