@@ -56,10 +56,9 @@ def seed(products=500, rng_seed=7):
 def _receipts(rng, products):
     """Two receipts expected today at the docks: a purchase, and a production run with a
     line whose SKU the catalog does not know (held for the supervisor to see)."""
-    from datetime import date
-
     from .receiving.intake import intake
-    today = date.today().isoformat()
+    from .receiving.services import warehouse_today
+    today = warehouse_today().isoformat()
     picked = rng.sample(products, 5)
     intake({"source": "purchase", "reference": "PO-2026-0001", "supplier": "Yiwu Trading Co.",
             "expected_date": today, "dock": "RCV-01",

@@ -191,3 +191,17 @@ def test_wrong_roles_are_refused(sqlite_warehouse, sign_in, receipt):
     receiver = sign_in(sqlite_warehouse.test_client(), "receiver")
     assert receiver.get("/receipts/import").status_code == 403
     assert receiver.post(f"/receipts/{receipt_id}/cancel").status_code == 403
+
+
+def test_the_console_has_a_receiving_tile(supervisor, receipt, user_id):
+    p1, p2 = products(2)
+    receipt([(p1.sku, 2)], reference="PO-T1")
+    started = receipt([(p2.sku, 3)], reference="PO-T2")
+    from webapp.receiving import services
+    services.scan(started, user_id("receiver"), p2.sku, 2, outcome="fail", reason="damaged")
+    db.session.commit()
+    page = supervisor.get("/console/tiles/receiving").get_data(as_text=True)
+    assert 'data-stage="expected">' in page and 'data-count="1" data-stage="expected"' in page
+    assert 'data-count="1" data-stage="receiving"' in page
+    assert 'data-failed="2"' in page
+    assert "/console/tiles/receiving" in supervisor.get("/").get_data(as_text=True)

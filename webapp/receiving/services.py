@@ -1,6 +1,5 @@
 """Receiving on the handheld: open a receipt, accept scanned units, inspect, close."""
 from dataclasses import dataclass
-from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..signatures.services import store_signature
 from ..signatures.svg import SignatureRejected
+from ..supervision.clock import warehouse_zone
 from ..timeutil import utcnow
 from . import inspection, putaway, states
 from .models import NUMBER_PREFIX, PutawayRun, Receipt, ReceiptLine
@@ -60,12 +60,17 @@ def open_receipt(receipt_id):
 
 def today_receipts(today=None):
     """Receipts to work on: those being received, then those expected by today."""
-    today = today or date.today()
+    today = today or warehouse_today()
     return db.session.scalars(select(Receipt).where(
         (Receipt.status == "receiving")
         | ((Receipt.status == "expected")
            & ((Receipt.expected_date <= today) | Receipt.expected_date.is_(None))))
         .order_by(Receipt.status.desc(), Receipt.expected_date, Receipt.id).limit(100)).all()
+
+
+def warehouse_today():
+    """The warehouse's local date (WAREHOUSE_TIMEZONE), which expected dates are in."""
+    return utcnow().astimezone(warehouse_zone()).date()
 
 
 def receiving_area(receipt):
@@ -256,7 +261,7 @@ putaway.register_source("receipt", items=_receipt_items, finished=_receipt_put_a
 
 def today_counts(today=None):
     """Receipts expected by today, being received, and closed awaiting put-away."""
-    today = today or date.today()
+    today = today or warehouse_today()
     rows = dict(db.session.execute(select(Receipt.status, func.count(Receipt.id)).where(
         (Receipt.status.in_(("receiving", "received")))
         | ((Receipt.status == "expected")

@@ -166,3 +166,4 @@ def api_receipts():
 
 
 from . import handheld  # noqa: E402,F401 - the receiver's routes on the same blueprint
+from . import tiles  # noqa: E402,F401 - registers its console tile
