@@ -124,9 +124,11 @@ def scan(receipt_id, user_id, code, quantity=1, *, device_id=None, accept_note="
 
 def _line_for(receipt, product_id, lot, line_id):
     """The line a unit belongs to: the one named, else one of its product (same lot
-    first), preferring a line with units still to come."""
-    lines = [line for line in receipt.lines if line.product_id == product_id
-             and not line.problem]
+    first), preferring a line with units still to come. Only the product's lines are
+    read: a receipt may have thousands."""
+    lines = db.session.scalars(select(ReceiptLine).where(
+        ReceiptLine.receipt_id == receipt.id, ReceiptLine.product_id == product_id,
+        ReceiptLine.problem.is_(None))).all()
     if line_id is not None:
         lines = [line for line in lines if line.id == line_id] or lines
     lines.sort(key=lambda line: (bool(lot) and line.lot != lot,
@@ -180,9 +182,11 @@ def _accepted_message(product, quantity, outcome, lot, expiry):
 
 def _unexpected_line(receipt, product):
     """A new line for an item that came without being on the 明细表."""
-    line = ReceiptLine(line_no=len(receipt.lines) + 1, sku=product.sku, product_id=product.id,
-                       expected_qty=0, unexpected=True)
-    receipt.lines.append(line)
+    last = db.session.scalar(select(func.max(ReceiptLine.line_no)).where(
+        ReceiptLine.receipt_id == receipt.id))
+    line = ReceiptLine(receipt_id=receipt.id, line_no=(last or 0) + 1, sku=product.sku,
+                       product_id=product.id, expected_qty=0, unexpected=True)
+    db.session.add(line)
     db.session.flush()
     return line
 
