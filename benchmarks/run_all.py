@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py")
+SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py", "receiving.py")
 
 
 def main(argv=None):

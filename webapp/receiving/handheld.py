@@ -153,32 +153,32 @@ def close(receipt_id):
                                    totals=services.totals(receipt)), 422
         db.session.commit()
         enqueue_for(run, "default", plan_putaway, run.id, job_timeout=1800)
-        return redirect(url_for("receiving.putaway_walk", run_id=run.id))
+        return redirect(url_for("receiving.putaway_walk", putaway_run_id=run.id))
     return render_template("receiving/close.html", receipt=receipt,
                            totals=services.totals(receipt))
 
 
-@bp.route("/putaway/<int:run_id>")
+@bp.route("/putaway/<int:putaway_run_id>")
 @allow(*RECEIVERS)
-def putaway_walk(run_id):
+def putaway_walk(putaway_run_id):
     """上架: the planning job's progress, then one task at a time."""
-    run = db.get_or_404(PutawayRun, run_id)
+    run = db.get_or_404(PutawayRun, putaway_run_id)
     return render_template("receiving/putaway.html", **_walk_context(run, None))
 
 
-@bp.route("/putaway/<int:run_id>/status")
+@bp.route("/putaway/<int:putaway_run_id>/status")
 @allow(*RECEIVERS)
-def putaway_status(run_id):
+def putaway_status(putaway_run_id):
     """The polling fragment while the planning job runs; the task once planned."""
-    run = db.get_or_404(PutawayRun, run_id)
+    run = db.get_or_404(PutawayRun, putaway_run_id)
     return render_template("receiving/_putaway.html", **_walk_context(run, None))
 
 
-@bp.route("/putaway/<int:run_id>/retry", methods=["POST"])
+@bp.route("/putaway/<int:putaway_run_id>/retry", methods=["POST"])
 @allow(*RECEIVERS)
-def putaway_retry(run_id):
+def putaway_retry(putaway_run_id):
     """Plan a failed run again."""
-    run = db.get_or_404(PutawayRun, run_id)
+    run = db.get_or_404(PutawayRun, putaway_run_id)
     if run.status == "failed":
         run.status, run.error = "queued", None
         db.session.commit()
@@ -186,18 +186,18 @@ def putaway_retry(run_id):
     return render_template("receiving/_putaway.html", **_walk_context(run, None))
 
 
-@bp.route("/putaway/<int:run_id>/scan", methods=["POST"])
+@bp.route("/putaway/<int:putaway_run_id>/scan", methods=["POST"])
 @allow(*RECEIVERS)
-def putaway_scan(run_id):
+def putaway_scan(putaway_run_id):
     """Bin, then item; answer with the task fragment."""
     try:
-        outcome = walk.scan(run_id, current_user.id, request.form.get("code", ""),
+        outcome = walk.scan(putaway_run_id, current_user.id, request.form.get("code", ""),
                             device_id=_device_id())
     except walk.WalkError as error:
         db.session.rollback()
         outcome = walk.WalkOutcome(False, str(error))
     db.session.commit()
-    run = db.session.get(PutawayRun, run_id)
+    run = db.session.get(PutawayRun, putaway_run_id)
     db.session.refresh(run)
     return render_template("receiving/_putaway.html", **_walk_context(run, outcome))
 

@@ -127,7 +127,10 @@ class Inspection(db.Model):
     lot: Mapped[str] = mapped_column(String(20), default="")
     expiry: Mapped[date | None] = mapped_column(Date)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
-    movement_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"))
+    # The ledger line's id, without a foreign key: the ledger is append-only (nothing is
+    # ever deleted from it) and a key into it would stop the ledger being truncated
+    # as a whole where tests and archiving do.
+    movement_id: Mapped[int | None] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -104,13 +104,13 @@ def upgrade():
     sa.CheckConstraint('quantity > 0', name=op.f('ck_inspection_inspection_quantity_positive')),
     sa.ForeignKeyConstraint(['device_id'], ['device.id'], name=op.f('fk_inspection_device_id_device')),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_inspection_location_id_location')),
-    sa.ForeignKeyConstraint(['movement_id'], ['stock_movement.id'], name=op.f('fk_inspection_movement_id_stock_movement')),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_inspection_product_id_product')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_inspection_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection'))
     )
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.create_index('ix_inspection_source', ['source_kind', 'source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_movement_id'), ['movement_id'], unique=False)
 
     op.create_table('receipt_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -179,6 +179,7 @@ def downgrade():
 
     op.drop_table('receipt_event')
     with op.batch_alter_table('inspection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inspection_movement_id'))
         batch_op.drop_index('ix_inspection_source')
 
     op.drop_table('inspection')
