@@ -129,6 +129,8 @@ def receive_close_and_put_away(receiver, receipt):
     photo = db.session.scalar(select(InspectionPhoto))
     served = receiver.get(f"/receiving/photos/{photo.id}")
     assert served.data == JPEG and served.mimetype == "image/jpeg"
+    shown = receiver.get(f"/receipts/{receipt_id}").get_data(as_text=True)
+    assert f'src="/receiving/photos/{photo.id}"' in shown and "torn" in shown
     refused = receiver.post(f"/receiving/{receipt_id}/close", data={
         "delivered_by": "", "company": "", **SIGNED})
     assert refused.status_code == 422
