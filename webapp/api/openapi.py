@@ -171,6 +171,21 @@ def _receipts_path():
         }}}
 
 
+def _offline_receipt_path():
+    """GET /api/v1/receipts/{receipt_id}/offline."""
+    return {"get": {
+        "summary": "A receipt being received, for a handheld to receive it offline",
+        "parameters": [{"name": "receipt_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"description": "lines with expected and received units, every "
+                                             "code each product answers to, and the "
+                                             "catalogue's codes"},
+                      "401": {"description": "not signed in, or unknown/revoked device token"},
+                      "403": {"description": "not a receiver or supervisor"},
+                      "404": {"description": "no such receipt"},
+                      "409": {"description": "the receipt is closed or cancelled"}}}}
+
+
 def _document_path():
     """GET /api/v1/openapi.json: this document, public."""
     return {"get": {
@@ -206,6 +221,7 @@ def document():
         "paths": {"/api/v1/openapi.json": _document_path(),
                   "/api/v1/scans": _scans_path(),
                   "/api/v1/receipts": _receipts_path(),
+                  "/api/v1/receipts/{receipt_id}/offline": _offline_receipt_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {
