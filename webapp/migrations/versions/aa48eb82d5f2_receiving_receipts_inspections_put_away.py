@@ -1,7 +1,7 @@
 """receiving: receipts, inspections, put-away
 
 Revision ID: aa48eb82d5f2
-Revises: d5e8a2b4c6f1
+Revises: b5e2a7c41d09
 Create Date: 2026-11-28 20:38:34.176207
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'aa48eb82d5f2'
-down_revision = 'd5e8a2b4c6f1'
+down_revision = 'b5e2a7c41d09'
 branch_labels = None
 depends_on = None
 
