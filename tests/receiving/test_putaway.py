@@ -3,7 +3,7 @@ through a real RQ worker."""
 import pytest
 from sqlalchemy import func, select, update
 
-from conftest import SIGNED, ean, products
+from receiving_support import SIGNED, ean, products
 from webapp.catalog.models import Barcode, Location, Product, StockLevel, StockMovement
 from webapp.catalog.stock import ledger_mismatches, move_stock, on_hand
 from webapp.extensions import db

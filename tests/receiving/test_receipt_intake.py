@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from conftest import SIGNED, products
+from receiving_support import SIGNED, products
 from webapp.extensions import db
 from webapp.receiving import intake, services
 from webapp.receiving.models import Receipt, ReceiptEvent

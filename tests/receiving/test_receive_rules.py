@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ean, products
+from receiving_support import ean, products
 from webapp.extensions import db
 from webapp.receiving import offline, services
 from webapp.receiving.models import Receipt

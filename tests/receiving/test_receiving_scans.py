@@ -3,7 +3,7 @@ items, failures to the defective store with photos."""
 import pytest
 from sqlalchemy import select
 
-from conftest import ean, products
+from receiving_support import ean, products
 from webapp.catalog.models import Location, StockMovement
 from webapp.catalog.stock import ledger_mismatches, on_hand
 from webapp.extensions import db

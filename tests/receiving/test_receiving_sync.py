@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from conftest import SIGNED, ean, products
+from receiving_support import SIGNED, ean, products
 from webapp.accounts.services import register_device
 from webapp.catalog.models import Location, StockMovement
 from webapp.catalog.stock import ledger_mismatches, on_hand

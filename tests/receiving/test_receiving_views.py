@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import SIG, SIGNED, ean, products
+from receiving_support import SIG, SIGNED, ean, products
 from webapp.accounts.services import register_device
 from webapp.extensions import db
 from webapp.receiving import putaway
