@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py", "handoff_throughput.py")
+SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py", "handoff_throughput.py",
+           "receiving.py")
 
 
 def main(argv=None):

@@ -76,6 +76,12 @@ def from_environment(instance_path):
         # Seconds between tries of a label sent to a network printer (one try each).
         "LABEL_PRINT_RETRY_SECONDS": _seconds(os.environ.get("LABEL_PRINT_RETRY_SECONDS",
                                                              "5,30,120")),
+        # Receiving: refuse (instead of accepting with a reason) items not on the 明细表
+        # and units over the expected quantity; photos of failed units; bin size for 上架.
+        "RECEIVING_REFUSE_UNEXPECTED": _bool("RECEIVING_REFUSE_UNEXPECTED"),
+        "RECEIVING_REFUSE_OVER": _bool("RECEIVING_REFUSE_OVER"),
+        "MAX_PHOTO_BYTES": int(os.environ.get("MAX_PHOTO_BYTES", 1024 * 1024)),
+        "PUTAWAY_BIN_CAPACITY": int(os.environ.get("PUTAWAY_BIN_CAPACITY", 200)),
     }
 
 

@@ -48,7 +48,26 @@ def seed(products=500, rng_seed=7):
     for role in ROLES:
         create_user(role, DEMO_PASSWORD, [role], display_name=f"Demo {role.replace('_', ' ')}")
     orders = _orders(rng, catalog)
-    return {"locations": len(storage), "products": len(catalog), "orders": orders}
+    receipts = _receipts(rng, catalog)
+    return {"locations": len(storage), "products": len(catalog), "orders": orders,
+            "receipts": receipts}
+
+
+def _receipts(rng, products):
+    """Two receipts expected today at the docks: a purchase, and a production run with a
+    line whose SKU the catalog does not know (held for the supervisor to see)."""
+    from .receiving.intake import intake
+    from .receiving.services import warehouse_today
+    today = warehouse_today().isoformat()
+    picked = rng.sample(products, 5)
+    intake({"source": "purchase", "reference": "PO-2026-0001", "supplier": "Yiwu Trading Co.",
+            "expected_date": today, "dock": "RCV-01",
+            "lines": [{"sku": p.sku, "quantity": rng.randint(4, 12)} for p in picked[:3]]})
+    intake({"source": "production", "reference": "MO-2026-0042", "supplier": "Plant 2",
+            "expected_date": today, "dock": "RCV-02",
+            "lines": [{"sku": p.sku, "quantity": rng.randint(4, 12), "lot": "L2611"}
+                      for p in picked[3:]] + [{"sku": "SKU-NOT-IN-CATALOG", "quantity": 3}]})
+    return 2
 
 
 _CITIES = (("Hangzhou", "Zhejiang", "310000"), ("Shanghai", "Shanghai", "200000"),

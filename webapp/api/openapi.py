@@ -197,6 +197,73 @@ def _offline_manifest_path():
                       "409": {"description": "the manifest is signed already"}}}}
 
 
+_RECEIPT = {
+    "type": "object", "required": ["source", "reference", "lines"],
+    "properties": {
+        "source": {"type": "string", "enum": ["purchase", "production", "transfer"]},
+        "reference": {"type": "string", "maxLength": 64,
+                      "description": "the PO / production order / transfer number"},
+        "supplier": {"type": "string", "maxLength": 200, "description": "supplier or plant"},
+        "expected_date": {"type": "string", "format": "date"},
+        "dock": {"type": "string", "description": "code of a receiving location"},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 5000, "items": {
+            "type": "object", "required": ["sku", "quantity"],
+            "properties": {"sku": {"type": "string"},
+                           "quantity": {"type": "integer", "minimum": 1, "maximum": 100000},
+                           "lot": {"type": "string", "maxLength": 20},
+                           "expiry": {"type": "string", "format": "date"}}}},
+    },
+}
+_RECEIPT_RESULT = {
+    "type": "object", "properties": {
+        "source": {"type": "string"}, "reference": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["created", "held", "duplicate", "rejected"],
+                    "description": "held: stored with its bad lines marked, for a supervisor; "
+                                   "duplicate: already received, nothing changed"},
+        "receipt_id": {"type": ["integer", "null"]},
+        "number": {"type": ["string", "null"], "description": "the Code128 on the 明细表"},
+        "problems": {"type": "array", "items": {"type": "string"}}}}
+
+
+def _receipts_path():
+    """POST /api/v1/receipts."""
+    return {"post": {
+        "summary": "Submit one expected receipt or a batch; idempotent on (source, reference)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "oneOf": [{"$ref": "#/components/schemas/Receipt"},
+                      {"type": "object", "required": ["receipts"], "properties": {
+                          "receipts": {"type": "array", "maxItems": 200,
+                                       "items": {"$ref": "#/components/schemas/Receipt"}}}}]}}}},
+        "responses": {
+            "201": {"description": "at least one receipt stored (created or held)",
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"results": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/ReceiptResult"}}}}}}},
+            "200": {"description": "nothing new: every receipt was a duplicate"},
+            "400": {"description": "the body is not a JSON object"},
+            "401": {"description": "not signed in, or unknown/revoked device token"},
+            "403": {"description": "the signed-in role may not submit receipts"},
+            "413": {"description": "more than 200 receipts in one request"},
+            "422": {"description": "every receipt was rejected (no source or reference)"},
+        }}}
+
+
+def _offline_receipt_path():
+    """GET /api/v1/receipts/{receipt_id}/offline."""
+    return {"get": {
+        "summary": "A receipt being received, for a handheld to receive it offline",
+        "parameters": [{"name": "receipt_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"description": "lines with expected and received units, every "
+                                             "code each product answers to, and the "
+                                             "catalogue's codes"},
+                      "401": {"description": "not signed in, or unknown/revoked device token"},
+                      "403": {"description": "not a receiver or supervisor"},
+                      "404": {"description": "no such receipt"},
+                      "409": {"description": "the receipt is closed or cancelled"}}}}
+
+
 def _document_path():
     """GET /api/v1/openapi.json: this document, public."""
     return {"get": {
@@ -225,13 +292,16 @@ def document():
                             "description": "browser session; also send X-CSRFToken"},
             },
             "schemas": {"Order": _ORDER, "IntakeResult": _RESULT, "Scan": _scan_schema(),
-                        "ScanResult": _SCAN_RESULT},
+                        "ScanResult": _SCAN_RESULT, "Receipt": _RECEIPT,
+                        "ReceiptResult": _RECEIPT_RESULT},
         },
         "security": [{"deviceToken": []}, {"session": []}],
         "paths": {"/api/v1/openapi.json": _document_path(),
                   "/api/v1/scans": _scans_path(),
                   "/api/v1/carriers/{carrier}/events": _carrier_events_path(),
                   "/api/v1/manifests/{manifest_id}/offline": _offline_manifest_path(),
+                  "/api/v1/receipts": _receipts_path(),
+                  "/api/v1/receipts/{receipt_id}/offline": _offline_receipt_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {

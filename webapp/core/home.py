@@ -16,6 +16,8 @@ CARDS = (
     ("customer_service", "orders.index", _l("Orders"), _l("Find an order and its state")),
     ("picker", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
+    ("receiver", "receiving.today", _l("Receiving"), _l("收货, 检验, 上架")),
+    ("supervisor", "receiving.receipts", _l("Receipts"), _l("Expected receipts (明细表), import")),
     ("receiver", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "catalog.locations", _l("Locations"), _l("Bins, docks and stores")),
     ("courier", "handoff.index", _l("Handoff (交接)"), _l("Scan the parcels, both sides sign")),
@@ -57,12 +59,22 @@ def work_for(roles):
     return found
 
 
+_LIVE_HINTS = {}
+
+
+def register_hint(endpoint, hint):
+    """Let a domain say what waits on its card now (`hint()` returns the text)."""
+    _LIVE_HINTS[endpoint] = hint
+
+
 def cards_for(roles):
     """The cards for a set of roles, in the order above, without repeats."""
     seen, cards = set(), []
     for role, endpoint, title, hint in CARDS:
         if role in roles and endpoint not in seen:
             seen.add(endpoint)
+            if endpoint in _LIVE_HINTS:
+                hint = _LIVE_HINTS[endpoint]()
             cards.append({"url": url_for(endpoint), "title": title, "hint": hint,
                           "role": role})
     return cards

@@ -21,7 +21,7 @@ bp = Blueprint("pwa", __name__, template_folder="templates")
 # What the service worker stores at install: the shell works with no network.
 # The camera polyfill (about 1 MB with its wasm) is precached too: a phone in a
 # dead zone must be able to scan with its camera.
-PRECACHE_GLOBS = ("css/app.css", "vendor/htmx/htmx.min.js", "js/*.js", "icons/*",
+PRECACHE_GLOBS = ("css/app.css", "css/receiving.css", "vendor/htmx/htmx.min.js", "js/*.js", "icons/*",
                   "manifest.webmanifest", "vendor/barcode-detector/*.js",
                   "vendor/barcode-detector/*.wasm", "vendor/signature_pad/*.js")
 _CONFIG_LINE = re.compile(r"^const CONFIG = .*;$", re.MULTILINE)
@@ -72,13 +72,15 @@ def worker_config():
         "version": current_app.config["ASSET_VERSION"],
         "precache": [url_for("static", filename=name) for name in _precache_files()]
                     + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
-                       url_for("handoff.offline_shell")],
+                       url_for("handoff.offline_shell"), url_for("receiving.offline_shell")],
         "shell": url_for("pwa.offline_picking"),
         # Offline, a page under a prefix opens that prefix's shell (else the picking one).
         "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")],
-                   [url_for("handoff.index"), url_for("handoff.offline_shell")]],
+                   [url_for("handoff.index"), url_for("handoff.offline_shell")],
+                   [url_for("receiving.today"), url_for("receiving.offline_shell")]],
         "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
-                       url_for("handoff.offline_shell"), url_for("pwa.device")],
+                       url_for("handoff.offline_shell"), url_for("receiving.offline_shell"),
+                       url_for("pwa.device")],
         "scans": url_for("sync.post_scans"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "manifest": url_for("static", filename="manifest.webmanifest"),

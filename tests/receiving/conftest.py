@@ -1,0 +1,85 @@
+"""Fixtures for receiving: the demo warehouse without its orders and receipts."""
+import pytest
+from flask import g, request_started
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from webapp import demo
+from webapp.accounts import models as account_models
+from webapp.accounts.models import User
+from webapp.extensions import db
+from webapp.receiving.intake import intake
+
+_HASHES = {}
+
+
+def _hash_once(password, *args, **kwargs):
+    """generate_password_hash, computed once per password: seeding runs per test."""
+    if password not in _HASHES:
+        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
+    return _HASHES[password]
+
+
+def _seed():
+    """Demo locations, 30 products with stock, one person per role; no orders, no receipts."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_models, "generate_password_hash", _hash_once)
+        patch.setattr(demo, "_orders", lambda *args, **kwargs: 0)
+        patch.setattr(demo, "_receipts", lambda *args, **kwargs: 0)
+        demo.seed(products=30)
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def user_loaded_per_request():
+    """Forget Flask-Login's cached user when each request starts."""
+    def forget(_sender, **_extra):
+        g.pop("_login_user", None)
+    request_started.connect(forget)
+    yield
+    request_started.disconnect(forget)
+
+
+@pytest.fixture
+def warehouse(any_app):
+    """The demo warehouse on SQLite and on PostgreSQL."""
+    _seed()
+    return any_app
+
+
+@pytest.fixture
+def sqlite_warehouse(app):
+    """The demo warehouse on SQLite only (views, the real worker)."""
+    _seed()
+    return app
+
+
+@pytest.fixture
+def user_id():
+    """user_id('receiver') -> id of the demo person of that role."""
+    return lambda role: db.session.scalar(select(User.id).where(User.username == role))
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(client, 'receiver') -> the client signed in as that demo person."""
+    def login(client, role):
+        response = client.post("/login", data={"username": role, "password": demo.DEMO_PASSWORD})
+        assert response.status_code == 302, response.data
+        return client
+    return login
+
+
+@pytest.fixture
+def receipt():
+    """receipt([(sku, qty), ...], reference=...) -> a stored expected receipt."""
+    def make(lines, reference="PO-1", **extra):
+        result = intake({"source": "purchase", "reference": reference, "supplier": "ACME",
+                         "dock": "RCV-01",
+                         "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines],
+                         **extra})
+        assert result.outcome == "created", result.problems
+        db.session.commit()
+        return result.receipt_id
+    return make
+

@@ -1,0 +1,169 @@
+"""Receiving and put-away offline: scans through POST /api/v1/scans, exactly once,
+conflicts kept for the supervisor, never dropped."""
+import base64
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from receiving_support import SIGNED, ean, products
+from webapp.accounts.services import register_device
+from webapp.catalog.models import Location, StockMovement
+from webapp.catalog.stock import ledger_mismatches, on_hand
+from webapp.extensions import db
+from webapp.receiving import putaway, services, walk
+from webapp.receiving.models import Inspection, Receipt
+from webapp.sync.models import ScanRecord
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+
+
+@pytest.fixture
+def handheld(warehouse):
+    """A registered device: (client, headers)."""
+    device, token = register_device("HH-RCV")
+    db.session.commit()
+    return warehouse.test_client(), {"Authorization": f"Bearer {token}"}
+
+
+class Device:
+    """Makes scans as the outbox does: uuid, increasing seq, device time."""
+
+    def __init__(self, user_id):
+        self.user_id, self.seq = user_id, 0
+
+    def scan(self, action, code, subject_id, quantity=1, **extra):
+        """One scan JSON."""
+        self.seq += 1
+        return {"id": str(uuid.uuid4()), "seq": self.seq, "user_id": self.user_id,
+                "device_time": datetime.now(timezone.utc).isoformat(), "action": action,
+                "code": code, "quantity": quantity, "subject_id": subject_id, **extra}
+
+
+def send(handheld, scans):
+    """POST a batch; return the statuses."""
+    client, headers = handheld
+    response = client.post("/api/v1/scans", json={"scans": scans}, headers=headers)
+    assert response.status_code == 200, response.data
+    db.session.expire_all()
+    return [(r["status"], r["reason"]) for r in response.get_json()["results"]]
+
+
+def test_offline_receiving_applies_once_and_replays_as_duplicates(handheld, receipt, user_id):
+    p1, p2 = products(2)
+    receipt_id = receipt([(p1.sku, 3), (p2.sku, 2)])
+    device = Device(user_id("receiver"))
+    gs1 = f"(01){ean(p1).zfill(14)}(17)270630(10)B42"
+    photo = "data:image/jpeg;base64," + base64.b64encode(JPEG).decode()
+    batch = [device.scan("receive", ean(p1), receipt_id),
+             device.scan("receive", gs1, receipt_id),
+             device.scan("receive", ean(p2), receipt_id, 2),
+             device.scan("receive", ean(p1), receipt_id, payload={
+                 "outcome": "fail", "reason": "damaged", "note": "wet", "photo": photo})]
+    assert [s for s, _ in send(handheld, batch)] == ["applied"] * 4
+    assert [s for s, _ in send(handheld, batch)] == ["duplicate"] * 4
+    row = db.session.get(Receipt, receipt_id)
+    assert [(ln.received_qty, ln.passed_qty, ln.failed_qty) for ln in row.lines] == [
+        (3, 2, 1), (2, 2, 0)]
+    dock = db.session.scalar(select(Location).where(Location.code == "RCV-01"))
+    assert on_hand(p1.id, dock.id) == 2
+    failed = db.session.scalar(select(Inspection).where(Inspection.outcome == "fail"))
+    assert failed.photos[0].data == JPEG and failed.reason == "damaged"
+    lots = db.session.scalars(select(Inspection.lot).where(Inspection.lot != "")).all()
+    assert lots == ["B42"]
+    assert len(db.session.scalars(select(StockMovement).where(
+        StockMovement.reason.in_(("receipt", "defective")))).all()) == 4
+    assert ledger_mismatches() == []
+
+
+def test_a_scan_for_a_receipt_closed_meanwhile_is_a_conflict(handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 3)])
+    receiver = user_id("receiver")
+    services.scan(receipt_id, receiver, ean(p1), 1)
+    services.close(receipt_id, receiver, "Li Lei", "ACME", **SIGNED)
+    db.session.commit()
+    (result,) = send(handheld, [Device(receiver).scan("receive", ean(p1), receipt_id)])
+    assert result[0] == "conflict" and "received" in result[1]
+    record = db.session.scalar(select(ScanRecord).where(ScanRecord.action == "receive"))
+    assert record.status == "conflict" and record.subject_id == receipt_id
+    assert db.session.get(Receipt, receipt_id).lines[0].received_qty == 1
+
+
+def test_a_cancelled_receipt_is_a_conflict_too(handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 3)])
+    services.cancel(receipt_id, user_id("supervisor"))
+    db.session.commit()
+    (result,) = send(handheld, [Device(user_id("receiver")).scan("receive", ean(p1),
+                                                                receipt_id)])
+    assert result[0] == "conflict" and "cancelled" in result[1]
+
+
+def test_an_over_receipt_found_on_the_server_is_a_conflict_not_dropped(handheld, receipt,
+                                                                       user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 1)])
+    receiver = user_id("receiver")
+    services.scan(receipt_id, receiver, ean(p1), 1)  # another handheld got there first
+    db.session.commit()
+    (result,) = send(handheld, [Device(receiver).scan("receive", ean(p1), receipt_id)])
+    assert result[0] == "conflict" and "More than expected" in result[1]
+    with_reason = Device(receiver).scan("receive", ean(p1), receipt_id,
+                                        payload={"accept_note": "extra on pallet"})
+    assert send(handheld, [with_reason])[0][0] == "applied"
+
+
+@pytest.mark.parametrize("extra, reason", [
+    ({"payload": {"outcome": "maybe"}}, "payload.outcome"),
+    ({"payload": {"outcome": "fail"}}, "Choose why"),
+    ({"payload": {"outcome": "fail", "reason": "damaged", "photo": "data:text/html,<b>"}},
+     "photo"),
+    ({"subject_id": None}, "needs subject_id"),
+    ({"subject_id": 99999}, "unknown receipt"),
+])
+def test_malformed_receiving_scans_are_rejected_with_the_reason(handheld, receipt, user_id,
+                                                                extra, reason):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 3)])
+    scan = {**Device(user_id("receiver")).scan("receive", ean(p1), receipt_id), **extra}
+    (result,) = send(handheld, [scan])
+    assert result[0] == "rejected" and reason in result[1]
+    assert db.session.get(Receipt, receipt_id).lines[0].received_qty == 0
+
+
+def test_a_picker_may_not_receive(handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 3)])
+    (result,) = send(handheld, [Device(user_id("picker")).scan("receive", ean(p1), receipt_id)])
+    assert result == ("rejected", "this person may not receive")
+
+
+def test_offline_putaway_moves_once_and_a_task_done_meanwhile_conflicts(handheld, receipt,
+                                                                         user_id):
+    p1, p2 = products(2)
+    receipt_id = receipt([(p1.sku, 2), (p2.sku, 1)])
+    receiver = user_id("receiver")
+    for product in (p1, p2):
+        services.scan(receipt_id, receiver, product.sku, 2 if product is p1 else 1)
+    run = services.close(receipt_id, receiver, "Li Lei", "ACME", **SIGNED)
+    putaway.plan(run)
+    db.session.commit()
+    first, second = sorted(run.tasks, key=lambda t: (t.walk, t.sequence))
+    device = Device(receiver)
+    batch = [device.scan("putaway", first.suggested.code, run.id, line_id=first.id),
+             device.scan("putaway", ean(first.product), run.id, line_id=first.id)]
+    assert [s for s, _ in send(handheld, batch)] == ["applied", "applied"]
+    assert [s for s, _ in send(handheld, batch)] == ["duplicate", "duplicate"]
+    assert on_hand(first.product_id, first.suggested_location_id) >= first.quantity
+    # The second task is done on another handheld while this one is offline.
+    assert walk.scan(run.id, receiver, second.suggested.code).ok
+    assert walk.scan(run.id, receiver, second.product.sku).ok
+    db.session.commit()
+    late = device.scan("putaway", second.suggested.code, run.id, line_id=second.id)
+    assert send(handheld, [late])[0][0] == "conflict"
+    assert len(db.session.scalars(select(StockMovement).where(
+        StockMovement.reason == "putaway")).all()) == 2
+    assert db.session.get(Receipt, receipt_id).status == "put_away"
+    assert ledger_mismatches() == []
