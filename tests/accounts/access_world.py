@@ -17,15 +17,33 @@ from webapp.accounts.models import ROLES, User
 from webapp.accounts.services import create_user, record_sign_in, register_device
 from webapp.catalog.models import Barcode, Location, Product
 from webapp.extensions import db
+from webapp.handoff import services as handoff
+from webapp.handoff.handover import hand_over
+from webapp.handoff.models import ManifestParcel
+from webapp.handoff.tracking import open_case
 from webapp.orders.models import Order, OrderException
 from webapp.packing import services as packing
+from webapp.packing.boxes import save_preset
 from webapp.packing.documents import render_label
+from webapp.packing.models import Shipment
+from webapp.packing.stations import save_station
 from webapp.picking import services as picking
 from webapp.picking.models import PickList, Wave
+from webapp.receiving import putaway
+from webapp.receiving import services as receiving
+from webapp.receiving.models import InspectionPhoto, Receipt
 from webapp.reconciliation.services import request_run
 from webapp.sync.models import ScanRecord
 
 PARCEL = {"weight_g": 800, "length_mm": 300, "width_mm": 200, "height_mm": 100}
+# The smallest PNG header the inspection photo check takes (a handheld's camera shot).
+PHOTO = (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")
+# Both signatures as signature_pad's toSVG() writes them (the receipt's close form).
+SIG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 336 176" width="336" '
+       'height="176"><path d="M 20.000,40.000 C 25.100,42.300 30.000,45.000 35.500,50.250" '
+       'stroke-width="3.120" stroke="#0d1117" fill="none" stroke-linecap="round"></path></svg>')
+HANDED = {"warehouse_name": "张仓管", "warehouse_svg": SIG, "courier_svg": SIG}
+COURIER = {"name": "王师傅", "company": "Built-in Express", "badge": "13900001111"}
 _HASHES = {}
 
 
@@ -37,9 +55,11 @@ def _hash_once(password, *args, **kwargs):
 
 
 def build():
-    """The demo warehouse (orders, a wave, pick lists, held orders) plus a walked list,
-    a packed and booked order, an order waiting for packing, a conflict, a run, devices
-    of every kind; returns {name: id} and the device tokens."""
+    """The demo warehouse (orders, a wave, pick lists, held orders, receipts) plus a
+    walked list, a packed and booked order (one parcel handed over on a signed manifest,
+    one on the next open one, a case), an order waiting for packing, a receipt being
+    received and one closed with its put-away planned, a box, a station, a conflict, a
+    run, devices of every kind; returns {name: id} and the device tokens."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(account_models, "generate_password_hash", _hash_once)
         demo.seed(products=40)
@@ -50,10 +70,11 @@ def build():
     picked_orders = _walk(lists[0].id, picker.id)
     picking.start_list(lists[1].id, picker.id)  # one in progress: the task screen
     packed, waiting = picked_orders[0], picked_orders[1]
-    parcel_id = _pack(packed, picker.id)
+    shipment_id, parcel_id = _pack(packed, picker.id)
     request_run(None)
     ids = {"order_packed": packed, "order_picked": waiting, "list_walking": lists[1].id,
            "parcel": parcel_id, "user": someone.id, "record": _conflict(picker.id),
+           **_outbound(shipment_id, parcel_id, picker.id), **_receiving(),
            "wave": _first(Wave), "exception": _first(OrderException),
            "location": _first(Location), "product": _first(Product)}
     ids["run"] = db.session.scalar(select(db.metadata.tables["reconciliation_run"].c.id))
@@ -93,9 +114,52 @@ def _pack(order_id, user_id):
             Barcode.product_id == line.product_id))
         for _ in range(line.quantity):
             assert packing.verify_scan(order.id, code).ok
-    shipment = packing.pack(order.id, [PARCEL], user_id)
+    shipment = packing.pack(order.id, [PARCEL, PARCEL], user_id)  # two: a partial handoff
     packing.book(shipment.id, render_label)
-    return shipment.parcels[0].id
+    return shipment.id, shipment.parcels[0].id
+
+
+def _outbound(shipment_id, parcel_id, clerk_id):
+    """The booked parcels on their carrier's manifest (as the booking job leaves them),
+    one scanned and handed over (that manifest signed), the other moved to the next open
+    manifest; an after-sales case about the first parcel, a box preset, a station."""
+    handoff.add_shipment(shipment_id)
+    given = db.session.get(Shipment, shipment_id).parcels[1]
+    membership = db.session.scalar(select(ManifestParcel).where(
+        ManifestParcel.parcel_id == given.id))
+    assert handoff.scan(membership.manifest_id, given.tracking_number, clerk_id).ok
+    hand_over(membership.manifest_id, clerk_id, COURIER, HANDED)
+    manifest_id = db.session.scalar(select(ManifestParcel.manifest_id).where(
+        ManifestParcel.parcel_id == parcel_id, ManifestParcel.status == "expected"))
+    preset = save_preset({"code": "BOX-M", "name": "Medium box", "inner_length_mm": "300",
+                          "inner_width_mm": "200", "inner_height_mm": "150", "tare_g": "120"})
+    station = save_station({"code": "PACK-1", "name": "Packing 1"})
+    return {"manifest": manifest_id, "manifest_signed": membership.manifest_id,
+            "case": open_case(parcel_id, "stuck").id, "preset": preset.id,
+            "station": station.id}
+
+
+def _receiving():
+    """The demo's first receipt being received (a unit passed, one failed with a photo);
+    its second received, closed with both signatures and its put-away planned."""
+    receiver = db.session.scalar(select(User.id).where(User.username == "receiver"))
+    receiving_id, received_id = db.session.scalars(
+        select(Receipt.id).order_by(Receipt.id).limit(2)).all()
+    for receipt_id in (receiving_id, received_id):
+        assert receiving.scan(receipt_id, receiver, sku_of(receipt_id)).ok
+    assert receiving.scan(receiving_id, receiver, sku_of(receiving_id), outcome="fail",
+                          reason="damaged", photos=[PHOTO]).ok
+    run = receiving.close(received_id, receiver, "Li Lei", "ACME", receiver_svg=SIG,
+                          deliverer_svg=SIG)
+    putaway.plan(run)
+    assert run.tasks, "the received units should have somewhere to go"
+    return {"receipt": receiving_id, "receipt_received": received_id, "putaway_run": run.id,
+            "photo": _first(InspectionPhoto)}
+
+
+def sku_of(receipt_id):
+    """The SKU of a receipt's first line."""
+    return db.session.get(Receipt, receipt_id).lines[0].sku
 
 
 def _conflict(user_id):

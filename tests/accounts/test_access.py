@@ -23,12 +23,16 @@ ARG_ROWS = {"order_id": "order_packed", "list_id": "list_walking", "parcel_id": 
             "record_id": "record", "run_id": "run", "object_id": "order_packed"}
 # Routes that answer only for a row in another state.
 ENDPOINT_ROWS = {"sync.offline_order": {"order_id": "order_picked"},
-                 "packing.verify": {"order_id": "order_picked"}}
+                 "packing.verify": {"order_id": "order_picked"},
+                 # The 交接单 exists once both sides signed; the grn once the receipt closed.
+                 "handoff.document_svg": {"manifest_id": "manifest_signed"},
+                 "receiving.grn_svg": {"receipt_id": "receipt_received"},
+                 "receiving.grn": {"receipt_id": "receipt_received"}}
 # URL arguments that are not row ids, and the value each route is exercised with.
 # (job_id: jobs live in Redis, and the only route naming one is a supervisor's POST,
 # whose allowed side is never probed: it would act.)
 ARG_VALUES = {"kind": "locations", "queue": "picking", "action": "retry",
-              "object_type": "order", "job_id": "no-such-job"}
+              "object_type": "order", "job_id": "no-such-job", "carrier": "builtin"}
 ENDPOINT_VALUES = {"supervision.tile": {"name": lambda: tiles_for(["supervisor"])[0].name},
                    "supervision.kpi_csv": {"name": lambda: "lines_per_hour"},
                    "supervision.kpi_fragment": {"name": lambda: "lines_per_hour"}}
