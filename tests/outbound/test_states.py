@@ -29,6 +29,8 @@ ALLOWED = sorted([
     ("picking", "picked"), ("picking", "short"), ("picking", "cancelled"),
     ("picked", "packed"), ("picked", "cancelled"),
     ("packed", "handed_over"),
+    # Cancelled before handoff: booking withdrawn, parcels kept back, supervisor told.
+    ("packed", "cancelled"),
 ])
 STATES = ("new", "on_hold", "short", "allocated", "picking", "picked", "packed", "handed_over",
           "cancelled")
