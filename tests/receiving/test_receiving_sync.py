@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from receiving_support import SIGNED, ean, products
-from webapp.accounts.services import register_device
+from webapp.accounts.models import User
+from webapp.accounts.services import record_sign_in, register_device
 from webapp.catalog.models import Location, StockMovement
 from webapp.catalog.stock import ledger_mismatches, on_hand
 from webapp.extensions import db
@@ -21,8 +22,13 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 
 @pytest.fixture
 def handheld(warehouse):
-    """A registered device: (client, headers)."""
-    device, token = register_device("HH-RCV")
+    """A device registered for receiving: (client, headers). The demo receiver and
+    picker have signed in on it (a device sends only the scans of such people), so a
+    refused scan is refused for the person's role or the scan itself, not the device."""
+    device, token = register_device("HH-RCV", roles=["receiver"])
+    for username in ("receiver", "picker"):
+        record_sign_in(device.id, db.session.scalar(
+            select(User.id).where(User.username == username)))
     db.session.commit()
     return warehouse.test_client(), {"Authorization": f"Bearer {token}"}
 

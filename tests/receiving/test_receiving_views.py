@@ -54,7 +54,7 @@ def test_csv_upload_reports_each_receipt_and_its_bad_lines(supervisor):
 def test_api_takes_receipts_with_a_device_token_or_a_session(sqlite_warehouse, supervisor,
                                                               sign_in):
     (p1,) = products(1)
-    device, token = register_device("ERP")
+    device, token = register_device("ERP", roles=["supervisor"])
     db.session.commit()
     client = sqlite_warehouse.test_client()
     body = {"source": "purchase", "reference": "PO-API", "lines": [{"sku": p1.sku,
