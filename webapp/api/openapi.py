@@ -190,28 +190,44 @@ def _offline_manifest_path():
     return {"get": {
         "summary": "A manifest waiting for handoff, for a phone to judge its scans offline",
         "parameters": [{"name": "manifest_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
         "responses": {"200": {"description": "subject_id, code, carrier, status and every "
                                              "parcel (tracking number, order, state)"},
+                      "401": _UNAUTHORIZED,
+                      "403": {"description": "a device or role that does not hand off "
+                                             "parcels"},
                       "404": {"description": "no such manifest"},
                       "409": {"description": "the manifest is signed already"}}}}
 
 
 _RECEIPT = {
-    "type": "object", "required": ["source", "reference", "lines"],
+    "type": "object", "required": ["source", "reference"],
+    "description": "Only a missing or unknown source or a blank reference rejects a receipt "
+                   "(outcome `rejected`). Everything else is taken as it comes: a bad or "
+                   "missing line, an unknown SKU or dock, a quantity outside 1-100000, a bad "
+                   "date stores the receipt held (outcome `held`) with the problems for a "
+                   "supervisor; text past its length is cut (reference 64, supplier 200, "
+                   "lot 20 characters).",
     "properties": {
         "source": {"type": "string", "enum": ["purchase", "production", "transfer"]},
-        "reference": {"type": "string", "maxLength": 64,
-                      "description": "the PO / production order / transfer number"},
-        "supplier": {"type": "string", "maxLength": 200, "description": "supplier or plant"},
-        "expected_date": {"type": "string", "format": "date"},
-        "dock": {"type": "string", "description": "code of a receiving location"},
-        "lines": {"type": "array", "minItems": 1, "maxItems": 5000, "items": {
-            "type": "object", "required": ["sku", "quantity"],
-            "properties": {"sku": {"type": "string"},
-                           "quantity": {"type": "integer", "minimum": 1, "maximum": 100000},
-                           "lot": {"type": "string", "maxLength": 20},
-                           "expiry": {"type": "string", "format": "date"}}}},
+        "reference": {"description": "the PO / production order / transfer number: text (a "
+                                     "number is taken as its text) with something besides "
+                                     "spaces; cut to 64 characters",
+                      "not": {"anyOf": [{"enum": [None, False, 0, ""]},
+                                        {"type": "string", "pattern": r"^\s*$"},
+                                        {"type": "array", "maxItems": 0},
+                                        {"type": "object", "maxProperties": 0}]}},
+        "supplier": {"description": "supplier or plant; cut to 200 characters"},
+        "expected_date": {"description": "YYYY-MM-DD; anything else holds the receipt"},
+        "dock": {"description": "code of a receiving location; another holds the receipt"},
+        "lines": {"description": "at least one and at most 5000 lines (more are not "
+                                 "stored), each {sku, quantity (1-100000), lot (cut to 20 "
+                                 "characters), expiry (YYYY-MM-DD)}; a receipt without lines "
+                                 "or with a bad line is held", "examples": [
+                                     [{"sku": "SKU-1", "quantity": 10, "lot": "L1",
+                                       "expiry": "2030-01-31"}]]},
+        "receipts": {"not": {"type": "array"},
+                     "description": "a list here makes the body a batch"},
     },
 }
 _RECEIPT_RESULT = {
@@ -230,10 +246,15 @@ def _receipts_path():
     return {"post": {
         "summary": "Submit one expected receipt or a batch; idempotent on (source, reference)",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "oneOf": [{"$ref": "#/components/schemas/Receipt"},
+            "anyOf": [{"$ref": "#/components/schemas/Receipt"},
                       {"type": "object", "required": ["receipts"], "properties": {
-                          "receipts": {"type": "array", "maxItems": 200,
-                                       "items": {"$ref": "#/components/schemas/Receipt"}}}}]}}}},
+                          "receipts": {
+                              "type": "array", "minItems": 1,
+                              "contains": {"$ref": "#/components/schemas/Receipt"},
+                              "description": "at most 200 (more: 413). Each item is judged "
+                                             "on its own: one that is not a Receipt is "
+                                             "answered `rejected` and the others go ahead; "
+                                             "when every one is rejected the answer is 422"}}}]}}}},
         "responses": {
             "201": {"description": "at least one receipt stored (created or held)",
                     "content": {"application/json": {"schema": {
@@ -245,7 +266,8 @@ def _receipts_path():
             "401": {"description": "not signed in, or unknown/revoked device token"},
             "403": {"description": "the signed-in role may not submit receipts"},
             "413": {"description": "more than 200 receipts in one request"},
-            "422": {"description": "every receipt was rejected (no source or reference)"},
+            "422": {"description": "every receipt was rejected (no source or reference), or "
+                                   "an empty batch"},
         }}}
 
 
@@ -254,7 +276,7 @@ def _offline_receipt_path():
     return {"get": {
         "summary": "A receipt being received, for a handheld to receive it offline",
         "parameters": [{"name": "receipt_id", "in": "path", "required": True,
-                        "schema": {"type": "integer", "minimum": 1}}],
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
         "responses": {"200": {"description": "lines with expected and received units, every "
                                              "code each product answers to, and the "
                                              "catalogue's codes"},
@@ -309,8 +331,9 @@ def document():
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "oneOf": [{"$ref": "#/components/schemas/Order"},
                           {"type": "object", "required": ["orders"], "properties": {
-                              "orders": {"type": "array", "minItems": 1, "maxItems": 1000,
-                                         "items": {"$ref": "#/components/schemas/Order"}}}}]}}}},
+                              "orders": {"type": "array", "minItems": 1,
+                                         "items": {"$ref": "#/components/schemas/Order"},
+                                         "description": "at most 1000 (more: 413)"}}}]}}}},
             "responses": {
                 "201": {"description": "at least one order stored (created or held)",
                         "content": {"application/json": {"schema": {
