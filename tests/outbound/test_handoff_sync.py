@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from handoff_support import SIGNED, packed_and_booked
-from webapp.accounts.services import register_device
+from webapp.accounts.services import record_sign_in, register_device
 from webapp.extensions import db
 from webapp.handoff.models import Manifest, ManifestParcel
 from webapp.orders.models import Order
@@ -19,10 +19,12 @@ COURIER = {"courier_name": "赵师傅", "courier_company": "Built-in Express",
 
 
 class Phone:
-    """A registered phone sending scans the way offline-handoff.js does."""
+    """A phone registered for handoff sending scans the way offline-handoff.js does;
+    its person has signed in on it (a device sends only the scans of such people)."""
 
     def __init__(self, app, user_id):
-        device, token = register_device("courier-phone")
+        device, token = register_device("courier-phone", roles=["courier"])
+        record_sign_in(device.id, user_id)
         db.session.commit()
         self.client, self.user_id, self.seq, self.device_id = app.test_client(), user_id, 0, device.id
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -112,6 +114,6 @@ def test_a_picker_may_not_sync_handoff_scans(warehouse, make_planned, user_id):
     manifest_id = manifest_of(number).id
     phone = Phone(warehouse, user_id("picker"))
     (status, reason), = phone.send([phone.scan(manifest_id, number)])
-    assert status == "rejected" and reason
+    assert status == "rejected" and reason == "this person may not handoff"
     assert manifest_of(number).id == manifest_id
     assert db.session.scalar(select(ManifestParcel.status)) == "expected"
