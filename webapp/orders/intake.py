@@ -162,6 +162,8 @@ def positive_int(value):
 def priority(value):
     """(priority, problem): blank is 0; a whole number within +-MAX_PRIORITY, or a problem
     naming the value (never turned into 0 silently)."""
+    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3
+        value = int(value)
     text = "" if value is None else str(value).strip()
     if text == "":
         return 0, None
