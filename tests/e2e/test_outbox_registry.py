@@ -40,7 +40,13 @@ def test_a_registered_kind_keeps_its_copy_and_sends_its_fields(phone, login):
         const counts = await Outbox.counts(5, "t-inspect");
         const otherKind = await Outbox.counts(5, "t-count");
         const receipts = (await Outbox.allCopies("t-receive")).map(c => c.copy_key);
-        const state = await Outbox.send();
+        // The page's own sender may hold the lock (it kicks a send when it loads): a
+        // busy answer means "someone else is at it", so ask again until we send.
+        let state = await Outbox.send();
+        for (let i = 0; state.status === "busy" && i < 50; i++) {
+            await new Promise(r => setTimeout(r, 100));
+            state = await Outbox.send();
+        }
         const after = await Outbox.counts(5, "t-receive");
         await Outbox.deleteCopy("t-receive", 5);
         const gone = await Outbox.getCopy("t-receive", 5);
@@ -52,7 +58,7 @@ def test_a_registered_kind_keeps_its_copy_and_sends_its_fields(phone, login):
     assert result["left"] == 0 and result["refused"] is False
     assert result["counts"]["waiting"] == 2 and result["otherKind"]["waiting"] == 0
     assert result["receipts"] == ["t-receipt:5"]
-    assert result["state"] == "sent" and result["after"]["waiting"] == 0
+    assert result["state"] in ("sent", "idle") and result["after"]["waiting"] == 0
     assert result["gone"] and result["kept"] == "t-count:5"
     assert [s["action"] for s in sent] == ["t-receive", "t-inspect"]
     first, second = sent
