@@ -233,7 +233,7 @@ def login():
         page.locator("input[name=username]").fill(username)
         page.locator("input[name=password]").fill(DEMO_PASSWORD)
         page.locator("form.stack button").click()
-        expect(page.locator("form[action$='/logout']")).to_be_attached()
+        expect(page.locator("form[action$='/logout']")).to_be_attached(timeout=20_000)
         return page
     return sign_in
 

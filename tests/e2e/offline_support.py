@@ -153,7 +153,7 @@ def sign_in(page, username="picker"):
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.locator("form.stack button").click()
-    expect(page.locator("form[action$='/logout']")).to_be_attached()
+    expect(page.locator("form[action$='/logout']")).to_be_attached(timeout=20_000)
 
 
 def start_list(page, list_id):

@@ -88,7 +88,7 @@ def test_courier_hands_over_with_a_reload_offline_and_both_signatures(
     screenshot(page, "handoff-courier-home")
     home.click()
     wait_for_worker(page)
-    expect(page.locator("#offline-state")).to_contain_text("on this device")
+    expect(page.locator("#offline-state")).to_contain_text("on this device", timeout=30_000)
     verdict = page.locator("#manifest [data-feedback]")
     scan(page, first)
     expect(verdict).to_have_attribute("data-feedback", "ok")
