@@ -233,24 +233,45 @@ def heavy_faults(deployment, faults, stop, quick):
         for kind in order:
             if stop.wait(rng.uniform(1.0, 3.0) if quick else rng.uniform(2.0, 6.0)):
                 return
-            if kind == "web killed":
-                deployment.kill(rng.choice(deployment.webs))
-            elif kind == "worker killed":
-                worker, mid_job = deployment.busy_worker(rng)
-                deployment.kill(worker)
-                if mid_job:
-                    faults.add("worker killed mid-job")
-            else:
-                deployment.kill(deployment.redis)
-                time.sleep(rng.uniform(0.2, 2.0))
-            faults.add(kind)
-            deployment.supervise()
+            # An exception here used to end the thread in silence: the long run's faults
+            # stopped striking after ~5 minutes and nobody saw why. Say it, and go on.
+            if _survive(f"heavy fault {kind}", _strike, deployment, faults, kind, rng):
+                faults.add(kind)
+                print(f"[{time.strftime('%H:%M:%S')}] {kind}; so far {dict(faults.count)}",
+                      file=sys.stderr, flush=True)
+            _survive("restart after a fault", deployment.supervise)
+
+
+def _strike(deployment, faults, kind, rng):
+    """One heavy fault of the given kind."""
+    if kind == "web killed":
+        deployment.kill(rng.choice(deployment.webs))
+    elif kind == "worker killed":
+        worker, mid_job = deployment.busy_worker(rng)
+        deployment.kill(worker)
+        if mid_job:
+            faults.add("worker killed mid-job")
+    else:
+        deployment.kill(deployment.redis)
+        time.sleep(rng.uniform(0.2, 2.0))
+
+
+def _survive(what, func, *args):
+    """Run func(*args); on an exception print it with its traceback and return False."""
+    import traceback
+    try:
+        func(*args)
+        return True
+    except Exception:  # noqa: BLE001 - the run must go on, and say what went wrong
+        print(f"[{time.strftime('%H:%M:%S')}] {what} failed:\n{traceback.format_exc()}",
+              file=sys.stderr, flush=True)
+        return False
 
 
 def keep_alive(deployment, stop):
     """Restart what died between faults (a worker that lost Redis exits, for one)."""
     while not stop.wait(0.5):
-        deployment.supervise()
+        _survive("keep-alive restart", deployment.supervise)
 
 
 # ---------------------------------------------------------------- devices
