@@ -224,7 +224,7 @@ def close(receipt_id, user_id, delivered_by, company, *, receiver_svg, deliverer
         raise ReceivingError(str(error)) from error
     receipt.closed_at = utcnow()
     states.transition(receipt, "received", user_id, note)
-    run = PutawayRun(source_kind="receipt", source_id=receipt.id)
+    run = PutawayRun(source_kind="receipt", source_id=receipt.id, requested_by_id=user_id)
     db.session.add(run)
     db.session.flush()
     return run
