@@ -19,6 +19,11 @@ def book_shipment(shipment_id):
     shipment = db.session.get(Shipment, shipment_id)
     if shipment is None:
         return {"missing_shipment": shipment_id}
+    if shipment.status != "booked" and shipment.order.status == "cancelled":
+        # cancelled while the job waited: nothing to book (and nothing to withdraw)
+        shipment.status, shipment.error = "failed", "the order was cancelled before booking"
+        db.session.commit()
+        return {"shipment_id": shipment.id, "cancelled": True}
     with acting_for(shipment.packed_by_id, "book_shipment"):
         return _book(shipment_id)
 
