@@ -87,3 +87,21 @@ def test_a_wave_nobody_asked_for_is_the_systems(warehouse, sign_in, run_worker):
     # A person's name in the filter does not find the system's entries.
     named = supervisor.get("/audit?person=supervisor&object_type=order").get_data(as_text=True)
     assert f'data-entry="{allocated[0].id}"' not in named
+
+
+def test_the_periodic_tracking_poll_is_the_named_system(sqlite_warehouse, make_planned,
+                                                        user_id, sqlite_url, run_worker):
+    """Nobody asks for the poll: the cases it opens are the system's, by the job's name
+    (the worker's default actor), not a blank."""
+    from test_tracking import handed_over
+    from webapp.handoff.jobs import poll_tracking
+    handed_over(make_planned, user_id, 10, days_ago=5)
+    queue("default").empty()
+    queue("default").enqueue(poll_tracking)
+    db.session.close()
+
+    run_worker(sqlite_url, "default")
+
+    opened = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "after_sales_case", AuditEntry.action == "created")).all()
+    assert opened and {(e.user_id, e.why) for e in opened} == {(None, "system:poll_tracking")}
