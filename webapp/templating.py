@@ -33,6 +33,7 @@ EXCEPTION_LABELS = {
     "bad_quantity": _l("Bad quantity"), "bad_carrier": _l("Carrier unavailable"),
     "short": _l("Out of stock"), "short_pick": _l("Short pick"),
     "cancelled_in_pick": _l("Cancelled while picking"),
+    "cancelled_packed": _l("Cancelled after packing"), "bad_priority": _l("Bad priority"),
 }
 
 ADDRESS_LABELS = {

@@ -4,6 +4,7 @@ import logging
 from rq import Worker
 
 from webapp import create_app
+from webapp.audit.trail import acting_as_system
 from webapp.extensions import db
 from webapp.queues import redis_connection
 
@@ -22,7 +23,9 @@ class AppWorker(Worker):
 
     def perform_job(self, job, queue, *args, **kwargs):
         """Run one job in the work horse, inside the app context."""
-        with self.flask_app.app_context():
+        with self.flask_app.app_context(), acting_as_system(job.func_name.rsplit(".", 1)[-1]):
+            # The system is the actor of a job no person asked for (a periodic sweep);
+            # a job run for someone names them itself (audit.trail.acting_for).
             db.engine.dispose(close=False)
             try:
                 return super().perform_job(job, queue, *args, **kwargs)

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
+from demo_seed import hash_once
 from webapp import demo
 from webapp.accounts import models as account_models
 from webapp.accounts.models import ROLES, User
@@ -44,14 +44,6 @@ SIG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 336 176" width="336
        'stroke-width="3.120" stroke="#0d1117" fill="none" stroke-linecap="round"></path></svg>')
 HANDED = {"warehouse_name": "张仓管", "warehouse_svg": SIG, "courier_svg": SIG}
 COURIER = {"name": "王师傅", "company": "Built-in Express", "badge": "13900001111"}
-_HASHES = {}
-
-
-def _hash_once(password, *args, **kwargs):
-    """generate_password_hash computed once per password: the world is built per test."""
-    if password not in _HASHES:
-        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
-    return _HASHES[password]
 
 
 def build():
@@ -61,7 +53,7 @@ def build():
     received and one closed with its put-away planned, a box, a station, a conflict, a
     run, devices of every kind; returns {name: id} and the device tokens."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_models, "generate_password_hash", _hash_once)
+        patch.setattr(account_models, "generate_password_hash", hash_once)
         demo.seed(products=40)
         someone = create_user("someone", "pw-123456", ["picker"])
     db.session.flush()

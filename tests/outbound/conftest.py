@@ -2,13 +2,11 @@
 import json
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import delete, select, update
-from werkzeug.security import generate_password_hash
 
+from demo_seed import seed_demo
 from outbound_support import order_payload, stocked_skus  # noqa: F401 - shared helpers
 from webapp import demo
-from webapp.accounts import models as account_models
 from webapp.accounts.models import User
 from webapp.catalog.models import StockLevel
 from webapp.extensions import db
@@ -32,40 +30,13 @@ def _clear_orders():
     db.session.execute(update(StockLevel).values(reserved=0))
 
 
-_HASHES = {}
-
-
-def _hash_once(password, *args, **kwargs):
-    """generate_password_hash, computed once per password: seeding runs per test."""
-    if password not in _HASHES:
-        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
-    return _HASHES[password]
-
-
 def _seed():
-    """Demo locations, 40 products with stock, one person per role; no orders."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_models, "generate_password_hash", _hash_once)
-        if hasattr(demo, "_orders"):  # the demo's own orders: tests bring theirs
-            patch.setattr(demo, "_orders", lambda *args, **kwargs: 0)
-        demo.seed(products=40)
+    """Demo locations, 40 products with stock, one person per role; no orders (the
+    tests bring theirs). `g` is emptied per request by the root conftest."""
+    seed_demo(40, without=("_orders",))
     db.session.flush()
     _clear_orders()
     db.session.commit()
-
-
-@pytest.fixture(autouse=True)
-def user_loaded_per_request():
-    """Forget Flask-Login's cached user when each request starts.
-
-    The `app` fixture keeps one app context pushed and every test-client request
-    reuses it, so `g._login_user` would otherwise outlive its request.
-    """
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-    request_started.connect(forget)
-    yield
-    request_started.disconnect(forget)
 
 
 @pytest.fixture

@@ -1,43 +1,21 @@
 """Fixtures for receiving: the demo warehouse without its orders and receipts."""
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
+from demo_seed import seed_demo
 from webapp import demo
-from webapp.accounts import models as account_models
 from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.receiving.intake import intake
 
-_HASHES = {}
-
-
-def _hash_once(password, *args, **kwargs):
-    """generate_password_hash, computed once per password: seeding runs per test."""
-    if password not in _HASHES:
-        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
-    return _HASHES[password]
+# The per-request reset of `g` (Flask-Login's cached user) is the root conftest's
+# fresh_g_per_request; the password-hash cache is demo_seed's.
 
 
 def _seed():
     """Demo locations, 30 products with stock, one person per role; no orders, no receipts."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_models, "generate_password_hash", _hash_once)
-        patch.setattr(demo, "_orders", lambda *args, **kwargs: 0)
-        patch.setattr(demo, "_receipts", lambda *args, **kwargs: 0)
-        demo.seed(products=30)
+    seed_demo(30, without=("_orders", "_receipts"))
     db.session.commit()
-
-
-@pytest.fixture(autouse=True)
-def user_loaded_per_request():
-    """Forget Flask-Login's cached user when each request starts."""
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-    request_started.connect(forget)
-    yield
-    request_started.disconnect(forget)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from ..timeutil import utcnow
 from .models import AuditEntry
 
 PAGE = 50
+SYSTEM = "system"  # the person filter for entries no person made
 ACTIONS = ("created", "changed", "deleted")
 
 
@@ -45,7 +46,9 @@ def entries(filters, limit=PAGE):
     query = (select(AuditEntry, User.username, Device.name)
              .outerjoin(User, User.id == AuditEntry.user_id)
              .outerjoin(Device, Device.id == AuditEntry.device_id))
-    if filters.person:
+    if filters.person == SYSTEM:  # the work no person asked for (periodic jobs)
+        query = query.where(AuditEntry.user_id.is_(None))
+    elif filters.person:
         query = query.where(User.username == filters.person)
     if filters.device:
         query = query.where(Device.name == filters.device)
@@ -90,9 +93,21 @@ def csv_rows(filters, limit=100_000):
     """The filtered entries as rows for the CSV export."""
     for entry, username, device in entries(filters, limit=limit):
         yield (entry.id, entry.at.isoformat(), entry.device_time.isoformat()
-               if entry.device_time else "", username or "", device or "", entry.object_type,
+               if entry.device_time else "", username or SYSTEM, device or "", entry.object_type,
                entry.object_id, entry.action, _pairs(entry.old_values), _pairs(entry.new_values),
-               entry.why or "")
+               why_label(entry.why))
+
+
+def why_label(why):
+    """An entry's reason as people read it: a job's marker (audit.trail) in words."""
+    from flask_babel import gettext as _
+
+    from .trail import JOB_WHY, SYSTEM_WHY
+    if why and why.startswith(JOB_WHY):
+        return _("background job %(name)s", name=why[len(JOB_WHY):])
+    if why and why.startswith(SYSTEM_WHY):
+        return _("system job %(name)s", name=why[len(SYSTEM_WHY):])
+    return why or ""
 
 
 def _pairs(values):

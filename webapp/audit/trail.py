@@ -37,6 +37,23 @@ def acting_as(user_id=None, device_id=None, device_time=None, why=None):
         _acting.reset(token)
 
 
+# `why` of the entries a background job writes: "job:<name>" when it acts for the person
+# who asked for it, "system:<name>" when nobody did (a periodic sweep, a poll). The audit
+# screen names both (`why_label`); an entry with no person shows as the system.
+JOB_WHY, SYSTEM_WHY = "job:", "system:"
+
+
+def acting_for(user_id, job_name):
+    """A job's work, attributed to the person who asked for it (the row's creator or
+    requester), or to the system when nobody did."""
+    return acting_as(user_id, why=f"{JOB_WHY if user_id else SYSTEM_WHY}{job_name}")
+
+
+def acting_as_system(job_name):
+    """Work no person asked for (periodic jobs), attributed to the system by name."""
+    return acting_as(None, why=f"{SYSTEM_WHY}{job_name}")
+
+
 def record(session, object_type, object_id, old_values, new_values, action="changed"):
     """Write one entry by hand: for a change made with a guarded Core UPDATE (a claim
     that must not race), which the flush listener never sees."""

@@ -7,6 +7,7 @@ from ..csvexport import csv_response
 from . import services
 
 bp = Blueprint("audit", __name__, template_folder="templates")
+bp.add_app_template_global(services.why_label, "audit_why")
 AUDITORS = ("supervisor", "admin")
 
 

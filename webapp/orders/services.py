@@ -7,7 +7,7 @@ from ..picking.allocation import release_order
 from ..picking.models import PickList, PickTask, Reservation
 from ..picking.services import move_picked, settle_list
 from ..timeutil import utcnow
-from . import intake
+from . import intake, putback
 from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
 from .states import TransitionError, transition
 
@@ -84,7 +84,7 @@ def cancel_order(order_id, user_id, note=""):
         raise OrderError(_("Order %(number)s can no longer be cancelled.",
                            number=order.number)) from error
     if was == "packed":
-        return _keep_back(order)
+        return _keep_back(order, user_id)
     tasks = db.session.scalars(select(PickTask).where(PickTask.order_id == order.id,
                                                       PickTask.kind == "pick")).all()
     midway = [t for t in tasks if t.status == "pending" and t.picked_qty]
@@ -105,9 +105,11 @@ def cancel_order(order_id, user_id, note=""):
     return order
 
 
-def _keep_back(order):
+def _keep_back(order, user_id):
     """A packed order cancelled before handoff: the booking is withdrawn, its parcels
-    leave the manifest, and a supervisor is told to unpack them at the dock."""
+    leave the manifest, a supervisor is told to have them unpacked at the dock, and a
+    put-back run (the put-away walk, the order as its source) takes the units back to
+    bins; the caller queues its planning (putback.queue_putback) after committing."""
     from ..handoff.services import withdraw_parcels
     from ..packing import carriers
     from ..packing.models import Shipment
@@ -119,7 +121,9 @@ def _keep_back(order):
     parcels = withdraw_parcels(order.id)
     db.session.add(OrderException(order_id=order.id, kind="cancelled_packed",
                                   message=f"cancelled after packing: take its {parcels} "
-                                          f"parcel(s) off the dock and unpack them"))
+                                          f"parcel(s) off the dock and unpack them; "
+                                          f"put-away takes the units back to bins"))
+    putback.request_putback(order.id, user_id)
     db.session.flush()
     return order
 

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from ..access import allow
 from ..extensions import db
 from ..packing.carriers import CARRIERS
-from . import intake, services
+from . import intake, messages, putback, services
 from .models import ORDER_STATES, Order
 
 from . import tiles  # noqa: F401,E402 - registers its console tile
 
 bp = Blueprint("orders", __name__, template_folder="templates")
+bp.add_app_template_global(messages.translate, "exception_message")
 
 ORDER_VIEWERS = ("supervisor", "admin", "customer_service")
 ORDER_MANAGERS = ("supervisor", "admin")
@@ -99,6 +100,7 @@ def cancel(order_id):
         flash(str(error), "error")
     else:
         db.session.commit()
+        putback.queue_putback(order_id)  # a packed order's units go back by put-away
         flash(_("Order cancelled."), "ok")
     return redirect(url_for("orders.show", order_id=order_id))
 

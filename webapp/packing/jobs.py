@@ -1,20 +1,38 @@
 """RQ jobs of the packing queue."""
 from rq import Retry, get_current_job
 
+from ..audit.trail import acting_for
 from ..extensions import db
 from ..handoff.services import add_shipment
 from ..queues import enqueue_for
 from . import printing
 from .documents import render_label
 from .models import Shipment
-from .services import book
+from .services import book, claim_booking_key
 
 
 def book_shipment(shipment_id):
     """Book the shipment, render its labels, put its parcels on the open manifest;
-    safe to run twice (the carrier gets the same idempotency key). Once booked, the
-    labels go to the station's label printer, if it has one."""
+    safe to run twice (the carrier gets the same idempotency key, stored before the
+    first call). Once booked, the labels go to the station's label printer, if it has
+    one. The work is the packer's on the audit trail."""
+    shipment = db.session.get(Shipment, shipment_id)
+    if shipment is None:
+        return {"missing_shipment": shipment_id}
+    if shipment.status != "booked" and shipment.order.status == "cancelled":
+        # cancelled while the job waited: nothing to book (and nothing to withdraw)
+        shipment.status, shipment.error = "failed", "the order was cancelled before booking"
+        db.session.commit()
+        return {"shipment_id": shipment.id, "cancelled": True}
+    with acting_for(shipment.packed_by_id, "book_shipment"):
+        return _book(shipment_id)
+
+
+def _book(shipment_id):
+    """The booking job's work, once its actor is set."""
     try:
+        claim_booking_key(shipment_id)
+        db.session.commit()  # the key outlives this run: a retry sends it again
         shipment = book(shipment_id, render_label)
         add_shipment(shipment.id)  # onto its carrier's open manifest (交接)
         db.session.commit()

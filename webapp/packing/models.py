@@ -20,6 +20,9 @@ class Shipment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     job_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # The key the carrier books this shipment under, committed before the first call
+    # and sent again by every retry: a carrier that honours it books once.
+    booking_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     packed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("packing_station.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,5 +1,6 @@
 """Packing: find the order, verify every unit (复核), pack into parcels, book."""
 import re
+import uuid
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -232,21 +233,38 @@ def validate_parcels(parcels):
 
 
 def booking_key(shipment):
-    """The idempotency key the carrier books this shipment under: stable across retries."""
-    return f"wh-shipment-{shipment.id}"
+    """The idempotency key the carrier books this shipment under: stable across retries.
+    Shipments booked before keys were stored went under their id."""
+    return shipment.booking_key or f"wh-shipment-{shipment.id}"
+
+
+def claim_booking_key(shipment_id):
+    """The shipment's idempotency key, made once, before the first call to its carrier;
+    the job commits it before calling, so every retry sends the same key. Random, not
+    the row's id: ids start again at 1 in a fresh database, and a real carrier would
+    answer a reused key with another life's booking."""
+    shipment = db.session.get(Shipment, shipment_id)
+    if shipment is None:
+        raise PackingError("No such shipment.")
+    if shipment.booking_key is None:
+        shipment.booking_key = f"wh-{uuid.uuid4().hex}"
+        db.session.flush()
+    return shipment.booking_key
 
 
 def book(shipment_id, render_label):
     """Book a shipment's parcels with its carrier and render each label; re-runnable.
 
-    The carrier gets the shipment's idempotency key, so a retried job (even one
-    whose first run booked and then died before committing) never books twice.
+    The carrier gets the shipment's idempotency key (`claim_booking_key`, committed
+    by the job before this call), so a retried job (even one whose first run booked
+    and then died before committing) never books twice.
     """
     shipment = db.session.get(Shipment, shipment_id)
     if shipment is None:
         raise PackingError("No such shipment.")
     if shipment.status == "booked":
         return shipment
+    claim_booking_key(shipment_id)
     shipment.status, shipment.error = "booking", None
     adapter = carriers.get(shipment.carrier)
     if adapter is None:

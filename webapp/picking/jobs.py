@@ -3,6 +3,7 @@ import json
 
 from rq import get_current_job
 
+from ..audit.trail import acting_for
 from ..extensions import db
 from .models import Wave
 from .waves import run_wave
@@ -15,15 +16,16 @@ def plan_wave(wave_id):
         return {"missing_wave": wave_id}
     if wave.status == "finished":
         return json.loads(wave.result_json)
-    try:
-        run_wave(wave, progress=_report_progress)
-        db.session.commit()
-    except Exception as error:
-        db.session.rollback()
-        wave = db.session.get(Wave, wave_id)
-        wave.status, wave.error = "failed", f"{type(error).__name__}: {error}"
-        db.session.commit()
-        raise
+    with acting_for(wave.created_by_id, "plan_wave"):  # its changes are the planner's
+        try:
+            run_wave(wave, progress=_report_progress)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            wave = db.session.get(Wave, wave_id)
+            wave.status, wave.error = "failed", f"{type(error).__name__}: {error}"
+            db.session.commit()
+            raise
     return json.loads(wave.result_json)
 
 

@@ -162,6 +162,9 @@ class PutawayRun(db.Model):
     job_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str] = mapped_column(String(32), default="")
+    # Who asked for it (closed the receipt, cancelled the order): the planning job acts
+    # as them on the audit trail.
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,8 +1,9 @@
 """上架 as a service that takes a source: plan tasks for passed units, then walk them.
 
-A source kind (a receipt now, a return later) registers how to list its units
-waiting in the receiving area and what happens when all are put away; planning
-and walking are the same for every source.
+A source kind (a receipt, a packed order cancelled before handoff, a return
+later) registers how to list its units waiting in the receiving area (or at the
+dock) and what happens when all are put away; planning and walking are the same
+for every source.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,10 +39,33 @@ class Item:
 _SOURCES = {}
 
 
-def register_source(kind, *, items, finished):
+_LABELS = {}
+
+
+def register_source(kind, *, items, finished, label=None):
     """Declare a source kind: `items(source_id)` lists its Items, `finished(source_id,
-    user_id)` runs once its last task is done."""
+    user_id)` runs once its last task is done, `label(source_id)` names it on the
+    receiver's screens (what to put away)."""
     _SOURCES[kind] = (items, finished)
+    if label is not None:
+        _LABELS[kind] = label
+
+
+def source_label(run):
+    """What the receiver reads for a run's source ("Put away ..."), or ''."""
+    label = _LABELS.get(run.source_kind)
+    return label(run.source_id) if label else ""
+
+
+def request_run(kind, source_id, user_id):
+    """The source's put-away run, created (queued) when it has none; the caller commits
+    and queues its planning job (receiving.jobs.plan_putaway)."""
+    run = run_for(kind, source_id)
+    if run is None:
+        run = PutawayRun(source_kind=kind, source_id=source_id, requested_by_id=user_id)
+        db.session.add(run)
+        db.session.flush()
+    return run
 
 
 def plan(run, progress=None):

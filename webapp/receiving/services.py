@@ -224,7 +224,7 @@ def close(receipt_id, user_id, delivered_by, company, *, receiver_svg, deliverer
         raise ReceivingError(str(error)) from error
     receipt.closed_at = utcnow()
     states.transition(receipt, "received", user_id, note)
-    run = PutawayRun(source_kind="receipt", source_id=receipt.id)
+    run = PutawayRun(source_kind="receipt", source_id=receipt.id, requested_by_id=user_id)
     db.session.add(run)
     db.session.flush()
     return run
@@ -260,7 +260,14 @@ def _receipt_put_away(receipt_id, user_id):
         states.transition(receipt, "put_away", user_id)
 
 
-putaway.register_source("receipt", items=_receipt_items, finished=_receipt_put_away)
+def _receipt_label(receipt_id):
+    """A receipt as the receiver knows it: its number."""
+    receipt = db.session.get(Receipt, receipt_id)
+    return receipt.number if receipt else ""
+
+
+putaway.register_source("receipt", items=_receipt_items, finished=_receipt_put_away,
+                        label=_receipt_label)
 
 
 def today_counts(today=None):
