@@ -8,7 +8,7 @@ from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
 from ..queues import enqueue_for
-from . import inspection, services, walk
+from . import inspection, putaway, services, walk
 from .jobs import plan_putaway
 from .models import FAIL_REASONS, PutawayRun, Receipt
 from .views import bp
@@ -44,8 +44,7 @@ def _open_runs():
         PutawayRun.status.in_(("queued", "running", "failed"))
         | PutawayRun.id.in_(select(PutawayTask.run_id).where(PutawayTask.status == "pending")))
         .order_by(PutawayRun.id)).all()
-    return [(run, db.session.get(Receipt, run.source_id)) for run in runs
-            if run.source_kind == "receipt"]
+    return [(run, putaway.source_document(run)) for run in runs]
 
 
 @bp.route("/offline/receiving")
@@ -206,7 +205,7 @@ def _walk_context(run, outcome):
     """What the put-away fragment needs."""
     done, total = walk.progress(run)
     job_state = job_status(run.job_id) if run.in_progress else None
-    return {"run": run, "receipt": db.session.get(Receipt, run.source_id),
+    return {"run": run, "receipt": putaway.source_document(run),
             "task": walk.current_task(run) if run.status == "finished" else None,
             "done": done, "total": total, "outcome": outcome, "job_state": job_state,
             "job_progress": _job_progress(run)}

@@ -38,10 +38,17 @@ class Item:
 _SOURCES = {}
 
 
-def register_source(kind, *, items, finished):
+def register_source(kind, *, items, finished, title=None):
     """Declare a source kind: `items(source_id)` lists its Items, `finished(source_id,
-    user_id)` runs once its last task is done."""
-    _SOURCES[kind] = (items, finished)
+    user_id)` runs once its last task is done, `title(source_id)` is the document the
+    walk screen names (anything with a `number`)."""
+    _SOURCES[kind] = (items, finished, title)
+
+
+def source_document(run):
+    """The receipt, return... a run puts away, as its source kind registered it."""
+    title = _SOURCES.get(run.source_kind, (None, None, None))[2]
+    return title(run.source_id) if title else None
 
 
 def plan(run, progress=None):

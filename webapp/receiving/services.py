@@ -260,7 +260,8 @@ def _receipt_put_away(receipt_id, user_id):
         states.transition(receipt, "put_away", user_id)
 
 
-putaway.register_source("receipt", items=_receipt_items, finished=_receipt_put_away)
+putaway.register_source("receipt", items=_receipt_items, finished=_receipt_put_away,
+                        title=lambda receipt_id: db.session.get(Receipt, receipt_id))
 
 
 def today_counts(today=None):
