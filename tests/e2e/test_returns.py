@@ -10,7 +10,8 @@ import uuid
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from offline_support import live_db, sign_in
+from offline_support import (live_db, outbox, scan, sign_in, track_errors, wait_for_worker,
+                              waiting)
 from test_outbound import decoded_codes, typed_scan
 from test_receiving import png
 from webapp.catalog.models import Location, StockLevel
@@ -21,8 +22,12 @@ from webapp.orders.models import Order
 from webapp.packing.models import Parcel, Shipment
 from webapp.picking import allocation, waves
 from webapp.receiving.models import Inspection, PutawayTask
+from webapp.returns import resolution, services
 from webapp.returns.demo import ship_order
 from webapp.returns.models import ReturnRequest
+from webapp.sync.models import ScanRecord
+
+SYNC_TIMEOUT = 90_000  # the outbox's backoff tops out at 60 s between tries
 
 
 def shipped_order(live_server, monkeypatch, phone_number):
@@ -146,3 +151,70 @@ def test_find_by_phone_log_receive_inspect_put_away_and_exchange(
         assert on_hand(product_id, defective) == before[defective] + 1
         assert ledger_mismatches() == []
     assert not service.js_errors and not dock.js_errors
+
+
+def logged_return(live_server, monkeypatch):
+    """A return of both units of a freshly shipped order: its id and the product."""
+    order_id, product, _tracking = shipped_order(live_server, monkeypatch,
+                                                 f"137{uuid.uuid4().int % 10**8:08d}")
+    with live_db(live_server) as session:
+        order = session.get(Order, order_id)
+        rma = services.open_return(order_id, None, {order.lines[0].id: 2},
+                                   reason="defective", resolution="refund")
+        session.commit()
+        return rma.id, product
+
+
+def test_the_dock_works_offline_through_the_outbox_and_a_rejected_return_conflicts(
+        device, live_server, monkeypatch, screenshot):
+    return_id, (code, sku, _product_id) = logged_return(live_server, monkeypatch)
+    later_id, (later_code, _sku, _pid) = logged_return(live_server, monkeypatch)
+    page = track_errors(device.pages[0] if device.pages else device.new_page())
+    sign_in(page, "receiver")
+    for rid in (later_id, return_id):
+        page.goto(f"/returns/{rid}/receive")
+        wait_for_worker(page)
+        page.locator("#take-offline").click()
+        expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    expect(page.locator("#return-dock-lines[data-offline='1']")).to_be_attached()
+
+    device.set_offline(True)
+    scan(page, code)
+    line = page.locator(f"#return-dock-lines li[data-sku='{sku}']")
+    expect(line).to_have_attribute("data-received", "1")
+    line.locator("summary").click()
+    line.locator("select[name=reason]").select_option("damaged")
+    line.get_by_role("button", name="To the defective store").click()
+    expect(line).to_have_attribute("data-received", "2")
+    expect(waiting(page)).to_have_text("2 waiting")
+    screenshot(page, "returns-dock-offline")
+    uuids = [entry["id"] for entry in outbox(page)]
+    with live_db(live_server) as session:
+        assert session.scalar(select(ScanRecord.id).where(
+            ScanRecord.scan_uuid.in_(uuids))) is None
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text("0 waiting", timeout=SYNC_TIMEOUT)
+    with live_db(live_server) as session:
+        records = session.scalars(select(ScanRecord).where(ScanRecord.scan_uuid.in_(uuids)))
+        assert sorted(r.status for r in records) == ["applied", "applied"]
+        rma_line = session.get(ReturnRequest, return_id).lines[0]
+        assert (rma_line.received_qty, rma_line.passed_qty, rma_line.failed_qty) == (2, 1, 1)
+        assert ledger_mismatches() == []
+
+    # ---- the other return is rejected while the handheld is offline: a conflict, kept
+    page.goto(f"/returns/{later_id}/receive")
+    expect(page.locator("#return-dock-lines[data-offline='1']")).to_be_attached()
+    device.set_offline(True)
+    scan(page, later_code)
+    expect(waiting(page)).to_have_text("1 waiting")
+    with live_db(live_server) as session:
+        resolution.reject(later_id, None, "the customer kept it")
+        session.commit()
+    device.set_offline(False)
+    expect(page.locator("#outbox-problems")).to_contain_text("rejected", timeout=SYNC_TIMEOUT)
+    with live_db(live_server) as session:
+        record = session.scalar(select(ScanRecord).where(ScanRecord.subject_id == later_id,
+                                                         ScanRecord.action == "return_in"))
+        assert record.status == "conflict" and "rejected" in record.reason
+        assert session.get(ReturnRequest, later_id).lines[0].received_qty == 0
+    assert not page.js_errors

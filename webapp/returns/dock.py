@@ -155,3 +155,21 @@ def _return_put_away(return_id, user_id):
 
 putaway.register_source("return", items=_return_items, finished=_return_put_away,
                         title=lambda source_id: db.session.get(ReturnRequest, source_id))
+
+
+def offline_payload(rma, user_id):
+    """The return as receiving's offline copy has it (static/js/receive-rules.js judges
+    dock scans from it): lines with announced and received units, every code each
+    product answers to, the catalogue's codes. The return's states map onto the
+    receipt's: still expected, or being received."""
+    from ..sync.offline import _codes, catalog_codes
+    lines = [{"line_id": line.id, "line_no": n, "sku": line.product.sku,
+              "product_id": line.product_id, "name": line.product.name,
+              "expected_qty": line.quantity, "received_qty": line.received_qty,
+              "passed_qty": line.passed_qty, "failed_qty": line.failed_qty,
+              "unexpected": line.unexpected, "problem": None, "lot": "",
+              **_codes(line.product)} for n, line in enumerate(rma.lines, start=1)]
+    status = {"requested": "expected", "awaiting_arrival": "expected",
+              "received": "receiving"}.get(rma.status, rma.status)
+    return {"subject_id": rma.id, "number": rma.number, "status": status,
+            "user_id": user_id, "lines": lines, "catalog": catalog_codes()}

@@ -1,10 +1,10 @@
 """The receiver's dock screens for returned parcels: scan the label, each unit, inspect."""
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import allow
+from ..access import allow, device_token
 from ..extensions import db
 from ..picking.views import _quantity
 from ..queues import enqueue_for
@@ -119,3 +119,15 @@ def finish(return_id):
         return redirect(url_for("returns.dock_index"))
     enqueue_for(run, "default", plan_putaway, run.id, job_timeout=1800)
     return redirect(url_for("receiving.putaway_walk", putaway_run_id=run.id))
+
+
+@bp.route("/api/v1/returns/<int:return_id>/offline")
+@device_token
+@allow(*RECEIVERS)
+def offline_return(return_id):
+    """A return the dock is receiving, for a handheld to take along with no network."""
+    rma = db.get_or_404(ReturnRequest, return_id)
+    if rma.status not in states.RECEIVABLE:
+        return jsonify(error=f"Return {rma.number} is {rma.status}.", status=rma.status), 409
+    user_id = current_user.id if current_user.is_authenticated else None
+    return jsonify(dock.offline_payload(rma, user_id))
