@@ -163,17 +163,19 @@ def _returns(order_id):
     rules refuse a return for an order not handed over, and handing this one over would
     sign the open manifest the handoff routes need (the rules are tested in
     tests/returns)."""
-    from webapp.returns.models import ReturnLine, ReturnPhoto, ReturnRequest
+    from webapp.returns.models import ChannelNotice, ReturnLine, ReturnPhoto, ReturnRequest
     from webapp.returns.states import record_creation
     order = db.session.get(Order, order_id)
     rma = ReturnRequest(order_id=order.id, reason="defective", resolution="refund",
                         lines=[ReturnLine(order_line_id=order.lines[0].id,
                                           product_id=order.lines[0].product_id, quantity=1)],
-                        photos=[ReturnPhoto(content_type=PHOTO[1], data=PHOTO[0])])
+                        photos=[ReturnPhoto(content_type=PHOTO[1], data=PHOTO[0])],
+                        notices=[ChannelNotice(kind="refund", channel=order.channel,
+                                               status="failed", error="test")])
     db.session.add(rma)
     db.session.flush()
     record_creation(rma)
-    return {"return": rma.id, "return_photo": rma.photos[0].id}
+    return {"return": rma.id, "return_photo": rma.photos[0].id, "notice": rma.notices[0].id}
 
 
 def sku_of(receipt_id):

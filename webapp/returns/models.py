@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String,
-                        Text)
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime
 
@@ -56,6 +56,8 @@ class ReturnRequest(db.Model):
         cascade="all, delete-orphan", order_by="ReturnEvent.id")
     photos: Mapped[list["ReturnPhoto"]] = relationship(
         cascade="all, delete-orphan", order_by="ReturnPhoto.id")
+    notices: Mapped[list["ChannelNotice"]] = relationship(
+        cascade="all, delete-orphan", order_by="ChannelNotice.id")
 
     @property
     def number(self):
@@ -114,3 +116,27 @@ class ReturnPhoto(db.Model):
     content_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+NOTICE_STATES = ("queued", "sent", "failed")
+
+
+class ChannelNotice(db.Model):
+    """Telling the sales channel a return was refunded or exchanged (an RQ job)."""
+
+    __table_args__ = (UniqueConstraint("return_id", "kind", name="uq_return_notice_kind"),
+                      CheckConstraint(f"status IN {NOTICE_STATES!r}",
+                                      name="return_notice_status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("return_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    channel_reference: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

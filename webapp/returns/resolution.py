@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..orders.intake import intake
-from . import states
+from . import channels, states
 from .models import ReturnRequest
 from .services import ReturnError
 
@@ -37,6 +37,7 @@ def refund(return_id, user_id, amount, reference, note=""):
         raise ReturnError(_("Give the refund's reference (at most 64 characters)."))
     rma.refund_amount, rma.refund_reference = value, reference
     states.transition(rma, "refunded", user_id, note)
+    channels.notice_for(rma, "refund")
     return rma
 
 
@@ -63,6 +64,7 @@ def exchange(return_id, user_id, note=""):
                             problems="; ".join(result.problems)))
     rma.replacement_order_id = result.order_id
     states.transition(rma, "exchanged", user_id, note)
+    channels.notice_for(rma, "exchange")
     return rma
 
 

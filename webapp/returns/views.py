@@ -13,8 +13,9 @@ from ..limits import whole_number
 from ..orders.models import Order
 from ..receiving.inspection import inspections_of
 from ..timeutil import utcnow
-from . import dock, labels, resolution, services, states
-from .models import REASONS, ReturnPhoto, ReturnRequest
+from . import channels, dock, labels, resolution, services, states
+from .jobs import enqueue_notice
+from .models import REASONS, ChannelNotice, ReturnPhoto, ReturnRequest
 
 bp = Blueprint("returns", __name__, template_folder="templates")
 bp.app_context_processor(labels.template_names)
@@ -91,6 +92,7 @@ def show(return_id):
     rma = db.get_or_404(ReturnRequest, return_id)
     return render_template("returns/show.html", rma=rma, totals=dock.totals(rma),
                            inspections=inspections_of("return", rma.id),
+                           describe_notice=channels.describe,
                            age=_age(rma), put_away_note=dock.PUT_AWAY_NOTE)
 
 
@@ -160,14 +162,30 @@ def close(return_id):
 
 
 def _act(return_id, action):
-    """Run a change, commit, back to the return (the reason shown when refused)."""
-    db.get_or_404(ReturnRequest, return_id)
+    """Run a change, commit, queue the channel's notice if the change made one, back to
+    the return (the reason shown when refused)."""
+    rma = db.get_or_404(ReturnRequest, return_id)
     try:
         action()
         db.session.commit()
     except (services.ReturnError, states.TransitionError) as error:
         db.session.rollback()
         flash(str(error), "error")
+    for notice in rma.notices:
+        if notice.status == "queued" and notice.job_id is None:
+            enqueue_notice(notice)
+    return redirect(url_for("returns.show", return_id=return_id))
+
+
+@bp.route("/returns/<int:return_id>/notices/<int:notice_id>/retry", methods=["POST"])
+@allow(*SERVICE)
+def retry_notice(return_id, notice_id):
+    """Send a failed channel notice again."""
+    notice = db.get_or_404(ChannelNotice, notice_id)
+    if notice.return_id == return_id and notice.status == "failed":
+        notice.status, notice.job_id = "queued", None
+        db.session.commit()
+        enqueue_notice(notice)
     return redirect(url_for("returns.show", return_id=return_id))
 
 

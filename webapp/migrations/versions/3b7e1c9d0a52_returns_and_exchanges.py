@@ -2,7 +2,7 @@
 
 Revision ID: 3b7e1c9d0a52
 Revises: aa48eb82d5f2
-Create Date: 2026-11-28 23:58:43.538005
+Create Date: 2026-11-29 00:31:08.839293
 
 """
 from alembic import op
@@ -44,6 +44,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_return_request_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_return_request_return_tracking'), ['return_tracking'], unique=False)
         batch_op.create_index('ix_return_request_status_created', ['status', 'created_at'], unique=False)
+
+    op.create_table('channel_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('return_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('channel_reference', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_channel_notice_return_notice_status')),
+    sa.ForeignKeyConstraint(['return_id'], ['return_request.id'], name=op.f('fk_channel_notice_return_id_return_request'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_notice')),
+    sa.UniqueConstraint('return_id', 'kind', name='uq_return_notice_kind')
+    )
+    with op.batch_alter_table('channel_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channel_notice_return_id'), ['return_id'], unique=False)
 
     op.create_table('return_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,6 +132,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_return_event_return_id'))
 
     op.drop_table('return_event')
+    with op.batch_alter_table('channel_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channel_notice_return_id'))
+
+    op.drop_table('channel_notice')
     with op.batch_alter_table('return_request', schema=None) as batch_op:
         batch_op.drop_index('ix_return_request_status_created')
         batch_op.drop_index(batch_op.f('ix_return_request_return_tracking'))
