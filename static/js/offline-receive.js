@@ -149,7 +149,7 @@
     strings = JSON.parse(document.getElementById("receive-strings").textContent);
     action = root.dataset.action || action;
     linesId = root.dataset.lines || linesId;
-    var match = /\/receiving\/(\d+)/.exec(location.pathname);
+    var match = new RegExp(root.dataset.path || "/receiving/(\\d+)").exec(location.pathname);
     receiptId = Number(root.dataset.receiptId || (match && match[1]));
     Outbox.registerCopy(action, { kind: root.dataset.kind || "receipt", key: "subject_id" });
     var button = document.getElementById("take-offline");

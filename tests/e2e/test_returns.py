@@ -172,7 +172,7 @@ def test_the_dock_works_offline_through_the_outbox_and_a_rejected_return_conflic
     page = track_errors(device.pages[0] if device.pages else device.new_page())
     sign_in(page, "receiver")
     for rid in (later_id, return_id):
-        page.goto(f"/returns/{rid}/receive")
+        page.goto(f"/returns/dock/{rid}")
         wait_for_worker(page)
         page.locator("#take-offline").click()
         expect(page.locator("#offline-state")).to_contain_text("is on this device")
@@ -188,6 +188,9 @@ def test_the_dock_works_offline_through_the_outbox_and_a_rejected_return_conflic
     expect(line).to_have_attribute("data-received", "2")
     expect(waiting(page)).to_have_text("2 waiting")
     screenshot(page, "returns-dock-offline")
+    page.reload()  # no network: the worker serves the dock's shell, IndexedDB the return
+    expect(line).to_have_attribute("data-received", "2")
+    expect(waiting(page)).to_have_text("2 waiting")
     uuids = [entry["id"] for entry in outbox(page)]
     with live_db(live_server) as session:
         assert session.scalar(select(ScanRecord.id).where(
@@ -202,7 +205,7 @@ def test_the_dock_works_offline_through_the_outbox_and_a_rejected_return_conflic
         assert ledger_mismatches() == []
 
     # ---- the other return is rejected while the handheld is offline: a conflict, kept
-    page.goto(f"/returns/{later_id}/receive")
+    page.goto(f"/returns/dock/{later_id}")
     expect(page.locator("#return-dock-lines[data-offline='1']")).to_be_attached()
     device.set_offline(True)
     scan(page, later_code)

@@ -83,25 +83,25 @@ def test_the_receiver_scans_in_inspects_and_is_sent_to_put_away(shipped, sign_in
     dock = sign_in(app.test_client(), "receiver")
     assert dock.get("/returns/dock").status_code == 200
     found = dock.get(f"/returns/dock?code={tracking_of(order)}")
-    assert found.headers["Location"].endswith(f"/returns/{rma.id}/receive")
+    assert found.headers["Location"].endswith(f"/returns/dock/{rma.id}")
     assert b"No return for" in dock.get("/returns/dock?code=XYZ", follow_redirects=True).data
-    assert dock.get(f"/returns/{rma.id}/receive").status_code == 200
-    ok = dock.post(f"/returns/{rma.id}/receive/scan", data={"code": code_of(p1.id)})
+    assert dock.get(f"/returns/dock/{rma.id}").status_code == 200
+    ok = dock.post(f"/returns/dock/{rma.id}/scan", data={"code": code_of(p1.id)})
     assert b'data-feedback="ok"' in ok.data and b'id="return-dock-lines"' in ok.data
-    bad = dock.post(f"/returns/{rma.id}/receive/fail", data={
+    bad = dock.post(f"/returns/dock/{rma.id}/fail", data={
         "code": p1.sku, "reason": "damaged", "photo": (io.BytesIO(b"GIF89a..."), "a.gif")},
         content_type="multipart/form-data")
     assert b'data-feedback="bad"' in bad.data and b"JPEG, PNG or WebP" in bad.data
-    failed = dock.post(f"/returns/{rma.id}/receive/fail", data={
+    failed = dock.post(f"/returns/dock/{rma.id}/fail", data={
         "code": p1.sku, "reason": "damaged", "photo": (io.BytesIO(JPEG), "a.jpg")},
         content_type="multipart/form-data")
     assert b'data-feedback="ok"' in failed.data
-    finished = dock.post(f"/returns/{rma.id}/receive/finish")
+    finished = dock.post(f"/returns/dock/{rma.id}/finish")
     run = db.session.scalar(select(PutawayRun).where(PutawayRun.source_kind == "return"))
     assert finished.headers["Location"].endswith(f"/putaway/{run.id}")
     walk = dock.get(f"/putaway/{run.id}")
     assert walk.status_code == 200 and rma.number.encode() in walk.data
-    assert dock.post(f"/returns/{rma.id}/receive/scan", data={"code": "x"}).status_code == 200
+    assert dock.post(f"/returns/dock/{rma.id}/scan", data={"code": "x"}).status_code == 200
     timeline = service.get(f"/returns/{rma.id}").data
     assert b'data-to="received"' in timeline and b'data-to="inspected"' in timeline
     exchanged = service.post(f"/returns/{rma.id}/exchange", follow_redirects=True)

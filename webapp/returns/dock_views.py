@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import allow, device_token
+from ..access import allow, device_token, public
 from ..extensions import db
 from ..picking.views import _quantity
 from ..queues import enqueue_for
@@ -40,7 +40,14 @@ def dock_index():
     return render_template("returns/dock.html", returns=rows)
 
 
-@bp.route("/returns/<int:return_id>/receive")
+@bp.route("/offline/returns")
+@public
+def offline_shell():
+    """The returns dock screen's shell; it receives the return kept on the device."""
+    return render_template("returns/offline_dock.html")
+
+
+@bp.route("/returns/dock/<int:return_id>")
 @allow(*RECEIVERS)
 def receive(return_id):
     """The dock screen of one return: scan each unit; fail units with a reason and photo."""
@@ -52,7 +59,7 @@ def receive(return_id):
     return render_template("returns/receive.html", **_context(rma, None))
 
 
-@bp.route("/returns/<int:return_id>/receive/scan", methods=["POST"])
+@bp.route("/returns/dock/<int:return_id>/scan", methods=["POST"])
 @allow(*RECEIVERS)
 def dock_scan(return_id):
     """One scanned unit (passed 合格); answer with the lines fragment."""
@@ -60,7 +67,7 @@ def dock_scan(return_id):
                  accept_note=request.form.get("accept_note", ""))
 
 
-@bp.route("/returns/<int:return_id>/receive/fail", methods=["POST"])
+@bp.route("/returns/dock/<int:return_id>/fail", methods=["POST"])
 @allow(*RECEIVERS)
 def dock_fail(return_id):
     """检验 failed: units to the defective store, with a reason and a photo."""
@@ -102,7 +109,7 @@ def _fragment(return_id, outcome):
     return render_template("returns/_dock_lines.html", **_context(rma, outcome))
 
 
-@bp.route("/returns/<int:return_id>/receive/finish", methods=["POST"])
+@bp.route("/returns/dock/<int:return_id>/finish", methods=["POST"])
 @allow(*RECEIVERS)
 def finish(return_id):
     """Inspection done: passed units get put-away tasks (上架), walked on receiving's screen."""
