@@ -71,12 +71,13 @@ def _register_blueprints(app):
     from .pwa.views import bp as pwa_bp
     from .receiving.views import bp as receiving_bp
     from .reconciliation.views import bp as reconciliation_bp
+    from .returns.views import bp as returns_bp
     from .supervision.views import bp as supervision_bp
     from .sync.views import bp as sync_bp
 
     for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp, orders_bp, picking_bp,
                packing_bp, handoff_bp, api_bp, audit_bp, sync_bp, pwa_bp, supervision_bp,
-               receiving_bp):
+               receiving_bp, returns_bp):
         app.register_blueprint(bp)
     from . import cli
     cli.register(app)

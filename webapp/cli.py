@@ -16,7 +16,7 @@ def register(app):
         if demo.already_seeded():
             click.echo("demo data already present; skipped")
             return
-        counts = demo.seed(products=products)
+        counts = demo.seed(products=products, returns=True)
         db.session.commit()
         click.echo(f"seeded {counts['locations']} storage locations, "
                    f"{counts['products']} products, one user per role (password "

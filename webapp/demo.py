@@ -36,8 +36,9 @@ def ean13(rng):
     return body + gs1_check_digit(body)
 
 
-def seed(products=500, rng_seed=7):
-    """Create the demo warehouse; the caller commits."""
+def seed(products=500, rng_seed=7, returns=False):
+    """Create the demo warehouse; the caller commits. `returns` also ships three orders
+    and logs two returns (`make run`; the test fixtures leave them out)."""
     rng = random.Random(rng_seed)
     warehouse = Warehouse(code="MAIN", name="Main warehouse")
     db.session.add(warehouse)
@@ -47,10 +48,18 @@ def seed(products=500, rng_seed=7):
     _opening_stock(rng, catalog, storage)
     for role in ROLES:
         create_user(role, DEMO_PASSWORD, [role], display_name=f"Demo {role.replace('_', ' ')}")
+    shipped = _returns(catalog) if returns else 0
     orders = _orders(rng, catalog)
     receipts = _receipts(rng, catalog)
     return {"locations": len(storage), "products": len(catalog), "orders": orders,
-            "receipts": receipts}
+            "receipts": receipts, "returns": shipped}
+
+
+def _returns(products):
+    """Shipped orders and returns in different states (webapp/returns/demo.py). Before
+    the other orders: its wave must find no one else's order waiting."""
+    from .returns.demo import seed_returns
+    return seed_returns(products[-4:])
 
 
 def _receipts(rng, products):

@@ -126,7 +126,7 @@ def prepare_database():
         upgrade()
         if app.config["DEMO_MODE"] and not demo.already_seeded():
             print("seeding demo data (first run only)...", flush=True)
-            demo.seed()
+            demo.seed(returns=True)
             db.session.commit()
 
 

@@ -4,13 +4,15 @@
 // (subject_id = receipt, line_id, payload {outcome, reason, note, accept_note, photo})
 // and sent by the outbox; the server applies it with the same rules, or keeps it as a
 // conflict. The same code runs on the server's page and in the shell the service
-// worker serves with no network.
+// worker serves with no network. A returned parcel at the dock uses it too: its root
+// names another action (data-action="return_in"), copy kind, subject and lines section.
 (function () {
   "use strict";
 
   var rules = window.WarehouseReceiveRules, screen = window.OfflineScreen;
   var h = screen.h, say = screen.say;
   var root, strings, receiptId, copy = null, pending = null, chain = Promise.resolve();
+  var action = "receive", linesId = "receipt-lines";
 
   function fmt(template, values) { return window.Pwa ? window.Pwa.fmt(template, values) : template; }
 
@@ -66,7 +68,7 @@
   }
 
   function render(verdict) {
-    var section = document.getElementById("receipt-lines");
+    var section = document.getElementById(linesId);
     if (!section || !copy) return;
     var received = 0, expected = 0;
     copy.lines.forEach(function (l) { received += l.received_qty; expected += l.expected_qty; });
@@ -82,7 +84,7 @@
 
   // Keep the scan, judge it against the copy and count it, in one transaction.
   function record(code, qty, payload, lineId) {
-    var scan = { action: "receive", subject_id: receiptId, code: code, quantity: qty, payload: payload };
+    var scan = { action: action, subject_id: receiptId, code: code, quantity: qty, payload: payload };
     if (lineId) scan.line_id = lineId;
     var verdict = null;
     return Outbox.recordScan(scan, function (stored, entry) {
@@ -121,7 +123,7 @@
     take(code, qty, {}, null);
   }
 
-  function mine(entry) { return entry.action === "receive" && entry.subject_id === receiptId; }
+  function mine(entry) { return entry.action === action && entry.subject_id === receiptId; }
 
   function start(stored) {
     copy = stored;
@@ -137,7 +139,7 @@
   function takeOffline() {
     say(strings.taking);
     screen.fetchJson(root.dataset.offlineUrl.replace("/0/", "/" + receiptId + "/"))
-      .then(function (payload) { return Outbox.putCopy("receive", payload).then(function () { return Outbox.getCopy("receive", receiptId); }); })
+      .then(function (payload) { return Outbox.putCopy(action, payload).then(function () { return Outbox.getCopy(action, receiptId); }); })
       .then(start, function (error) { say(fmt(strings.takeFailed, { reason: error.message })); });
   }
 
@@ -145,13 +147,15 @@
     root = document.getElementById("offline-receive");
     if (!root || !window.Outbox) return;
     strings = JSON.parse(document.getElementById("receive-strings").textContent);
-    var match = /\/receiving\/(\d+)/.exec(location.pathname);
+    action = root.dataset.action || action;
+    linesId = root.dataset.lines || linesId;
+    var match = new RegExp(root.dataset.path || "/receiving/(\\d+)").exec(location.pathname);
     receiptId = Number(root.dataset.receiptId || (match && match[1]));
-    Outbox.registerCopy("receive", { kind: "receipt", key: "subject_id" });
+    Outbox.registerCopy(action, { kind: root.dataset.kind || "receipt", key: "subject_id" });
     var button = document.getElementById("take-offline");
     if (button) button.addEventListener("click", takeOffline);
     if (!receiptId) return;
-    Outbox.getCopy("receive", receiptId).then(function (stored) {
+    Outbox.getCopy(action, receiptId).then(function (stored) {
       if (stored) start(stored);
       else if (!root.dataset.receiptId) say(strings.notHere);
     });

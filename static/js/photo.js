@@ -16,22 +16,26 @@
     });
   }
 
+  // Every chosen file is downscaled (a return may carry several photos of the damage).
   function wire(input) {
     if (input.dataset.photoWired) return;
     input.dataset.photoWired = "1";
     input.addEventListener("change", function () {
-      var file = input.files && input.files[0];
-      if (!file || input.dataset.downscaled === file.name) return;
+      var files = Array.prototype.slice.call(input.files || []);
+      var names = files.map(function (f) { return f.name; }).join("/");
+      if (!files.length || input.dataset.downscaled === names) return;
       input.dataset.state = "working";
-      downscale(file, Number(input.dataset.downscale) || 1280).then(function (blob) {
-        var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
-        var smaller = new File([blob], name, { type: "image/jpeg" });
-        var box = new DataTransfer();
-        box.items.add(smaller);
-        input.dataset.downscaled = name;
+      Promise.all(files.map(function (file) {
+        return downscale(file, Number(input.dataset.downscale) || 1280).then(function (blob) {
+          return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+        });
+      })).then(function (smaller) {
+        var box = new DataTransfer(), bytes = 0;
+        smaller.forEach(function (file) { box.items.add(file); bytes += file.size; });
+        input.dataset.downscaled = smaller.map(function (f) { return f.name; }).join("/");
         input.files = box.files;
         input.dataset.state = "ready";
-        input.dataset.bytes = String(smaller.size);
+        input.dataset.bytes = String(bytes);
       }, function () {
         input.dataset.state = "unreadable";  // the server says what is wrong with it
       });

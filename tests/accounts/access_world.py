@@ -67,6 +67,7 @@ def build():
     ids = {"order_packed": packed, "order_picked": waiting, "list_walking": lists[1].id,
            "parcel": parcel_id, "user": someone.id, "record": _conflict(picker.id),
            **_outbound(shipment_id, parcel_id, picker.id), **_receiving(),
+           **_returns(packed),
            "wave": _first(Wave), "exception": _first(OrderException),
            "location": _first(Location), "product": _first(Product)}
     ids["run"] = db.session.scalar(select(db.metadata.tables["reconciliation_run"].c.id))
@@ -147,6 +148,26 @@ def _receiving():
     assert run.tasks, "the received units should have somewhere to go"
     return {"receipt": receiving_id, "receipt_received": received_id, "putaway_run": run.id,
             "photo": _first(InspectionPhoto)}
+
+
+def _returns(order_id):
+    """A return (RMA) with a photo, logged for the packed order. Written as rows: the
+    rules refuse a return for an order not handed over, and handing this one over would
+    sign the open manifest the handoff routes need (the rules are tested in
+    tests/returns)."""
+    from webapp.returns.models import ChannelNotice, ReturnLine, ReturnPhoto, ReturnRequest
+    from webapp.returns.states import record_creation
+    order = db.session.get(Order, order_id)
+    rma = ReturnRequest(order_id=order.id, reason="defective", resolution="refund",
+                        lines=[ReturnLine(order_line_id=order.lines[0].id,
+                                          product_id=order.lines[0].product_id, quantity=1)],
+                        photos=[ReturnPhoto(content_type=PHOTO[1], data=PHOTO[0])],
+                        notices=[ChannelNotice(kind="refund", channel=order.channel,
+                                               status="failed", error="test")])
+    db.session.add(rma)
+    db.session.flush()
+    record_creation(rma)
+    return {"return": rma.id, "return_photo": rma.photos[0].id, "notice": rma.notices[0].id}
 
 
 def sku_of(receipt_id):

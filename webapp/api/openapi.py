@@ -286,6 +286,22 @@ def _offline_receipt_path():
                       "409": {"description": "the receipt is closed or cancelled"}}}}
 
 
+def _offline_return_path():
+    """GET /api/v1/returns/{return_id}/offline."""
+    return {"get": {
+        "summary": "A return expected or being received at the dock, for a handheld to "
+                   "take its units in offline (the shape of a receipt's offline copy)",
+        "parameters": [{"name": "return_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
+        "responses": {"200": {"description": "lines with announced and received units, every "
+                                             "code each product answers to, and the "
+                                             "catalogue's codes"},
+                      "401": {"description": "not signed in, or unknown/revoked device token"},
+                      "403": {"description": "not a receiver or supervisor"},
+                      "404": {"description": "no such return"},
+                      "409": {"description": "the return was inspected, decided or closed"}}}}
+
+
 def _document_path():
     """GET /api/v1/openapi.json: this document, public."""
     return {"get": {
@@ -324,6 +340,7 @@ def document():
                   "/api/v1/manifests/{manifest_id}/offline": _offline_manifest_path(),
                   "/api/v1/receipts": _receipts_path(),
                   "/api/v1/receipts/{receipt_id}/offline": _offline_receipt_path(),
+                  "/api/v1/returns/{return_id}/offline": _offline_return_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {

@@ -18,11 +18,13 @@ CARDS = (
     ("packer", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "receiving.today", _l("Receiving"), _l("收货, 检验, 上架")),
     ("supervisor", "receiving.receipts", _l("Receipts"), _l("Expected receipts (明细表), import")),
+    ("receiver", "returns.dock_index", _l("Returns at the dock"), _l("Scan, inspect, put away")),
     ("receiver", "catalog.lookup", _l("Find stock"), _l("Scan a product or a location")),
     ("receiver", "catalog.locations", _l("Locations"), _l("Bins, docks and stores")),
     ("courier", "handoff.index", _l("Handoff (交接)"), _l("Scan the parcels, both sides sign")),
     ("packer", "handoff.index", _l("Handoff (交接)"), _l("Hand the parcels to the courier")),
     ("supervisor", "handoff.index", _l("Handoff (交接)"), _l("Manifests, cut-offs, 交接单")),
+    ("customer_service", "returns.index", _l("Returns (退换货)"), _l("Log a return, follow it")),
     ("customer_service", "handoff.cases", _l("After-sales (售后)"), _l("Failed and stuck deliveries")),
     ("customer_service", "catalog.lookup", _l("Find stock"), _l("Where is a product?")),
     ("supervisor", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
@@ -43,6 +45,7 @@ CARDS = (
 WORK = (
     ("courier", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
     ("packer", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
+    ("customer_service", "returns/_home_returns.html", "webapp.returns.services:home_work"),
     ("customer_service", "handoff/_home_cases.html", "webapp.handoff.home:case_work"),
 )
 

@@ -15,12 +15,12 @@ from .models import Receipt
 _TEXT_LIMIT = 500
 
 
-def _text(payload, name):
+def payload_text(payload, name):
     """A short text field of the payload."""
     return str(payload.get(name) or "")[:_TEXT_LIMIT]
 
 
-def _photos(payload):
+def payload_photos(payload):
     """The photo a device attached, checked as an upload is; [] when none."""
     value = payload.get("photo")
     if not value:
@@ -53,8 +53,8 @@ def apply_receive(record):
             receipt.id, record.user_id, record.code, record.quantity,
             device_id=record.device_id, line_id=record.line_id,
             outcome=payload.get("outcome", "pass"), reason=payload.get("reason"),
-            note=_text(payload, "note"), accept_note=_text(payload, "accept_note"),
-            photos=_photos(payload))
+            note=payload_text(payload, "note"), accept_note=payload_text(payload, "accept_note"),
+            photos=payload_photos(payload))
     except (services.ReceivingError, inspection.InspectionError, StockError) as error:
         raise Rejected(str(error)) from error
     if outcome.needs_reason:

@@ -1,0 +1,32 @@
+"""Returns by reason, by product and by age: the numbers the KPI charts draw."""
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from returns_support import order_in, stocked
+from webapp.extensions import db
+from webapp.returns import kpis, resolution, services
+from webapp.returns.models import ReturnRequest
+from webapp.timeutil import utcnow
+
+
+def test_returns_by_reason_product_and_age(warehouse, user_id):
+    p1, p2 = stocked(2)
+    order = order_in([(p1.sku, 3), (p2.sku, 1)], user_id=user_id)
+    cs = user_id("customer_service")
+    lines = {line.sku: line.id for line in order.lines}
+    old = services.open_return(order.id, cs, {lines[p1.sku]: 2}, reason="defective",
+                               resolution="refund")
+    services.open_return(order.id, cs, {lines[p1.sku]: 1, lines[p2.sku]: 1},
+                         reason="defective", resolution="exchange")
+    db.session.execute(update(ReturnRequest).where(ReturnRequest.id == old.id)
+                       .values(created_at=utcnow() - timedelta(days=5)))
+    db.session.commit()
+    assert kpis.by_reason() == [("defective", 2, 4)]
+    assert kpis.by_reason(since=utcnow() - timedelta(days=1)) == [("defective", 1, 2)]
+    assert kpis.by_product() == [(p1.sku, 3, 0), (p2.sku, 1, 0)]
+    assert kpis.by_age() == {"<1d": 1, "1-3d": 0, "3-7d": 1, ">7d": 0}
+    resolution.reject(old.id, cs, "no")
+    resolution.close(old.id, cs)
+    db.session.commit()
+    assert kpis.by_age()["3-7d"] == 0
