@@ -98,7 +98,7 @@ def test_finished_return_is_put_away_and_the_next_wave_allocates_it(rma, user_id
     assert row.status == "inspected"
     putaway.plan(run)
     db.session.commit()
-    assert putaway.source_document(run).number == row.number
+    assert putaway.source_label(run) == row.number
     assert [(t.product_id, t.quantity, t.from_location.code) for t in run.tasks] == [
         (p1.id, 2, "RET-01")]
     task = run.tasks[0]

@@ -1,7 +1,7 @@
 """returns and exchanges
 
 Revision ID: 3b7e1c9d0a52
-Revises: aa48eb82d5f2
+Revises: b3f19c07e2a4
 Create Date: 2026-11-29 00:31:08.839293
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b7e1c9d0a52'
-down_revision = 'aa48eb82d5f2'
+down_revision = 'b3f19c07e2a4'
 branch_labels = None
 depends_on = None
 
