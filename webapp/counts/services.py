@@ -6,6 +6,7 @@ count runs moves both figures alike and shows no variance. Finishing adds a zero
 line for every product the books (or a block) expect there that was not found.
 """
 from dataclasses import dataclass
+from datetime import timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -13,7 +14,7 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import User, UserRole
 from ..catalog.barcodes import read_scan
 from ..catalog.blocks import blocks_at
-from ..catalog.models import Location, StockLevel
+from ..catalog.models import Location, StockLevel, StockMovement
 from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import on_hand
 from ..extensions import db
@@ -91,7 +92,33 @@ def held_task(task_id, user_id):
     return task
 
 
-def scan(task_id, user_id, raw_code, quantity=1, device_id=None):
+def book_at(product_id, location_id, at=None):
+    """The book quantity of a product at a location at the moment `at` (now when None).
+
+    A scan synced later names its device time: the ledger lines written since are
+    taken back out, so a pick made while the counter was offline is no variance.
+    A device clock ahead of the server's counts as now.
+    """
+    book = on_hand(product_id, location_id)
+    if at is None or at >= utcnow():
+        return book
+    later = select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(
+        StockMovement.product_id == product_id, StockMovement.created_at > at)
+    came = db.session.scalar(later.where(StockMovement.to_location_id == location_id))
+    went = db.session.scalar(later.where(StockMovement.from_location_id == location_id))
+    return book - came + went
+
+
+def _since_made(task, at):
+    """A device time no earlier than the task itself (a clock behind counts as then)."""
+    if at is None:
+        return None
+    made = task.created_at
+    made = made.replace(tzinfo=timezone.utc) if made.tzinfo is None else made
+    return max(at, made)
+
+
+def scan(task_id, user_id, raw_code, quantity=1, device_id=None, at=None):
     """One scan of a count: the location first (claims the task), then items."""
     task = db.session.get(CountTask, task_id)
     if task is None:
@@ -110,7 +137,7 @@ def scan(task_id, user_id, raw_code, quantity=1, device_id=None):
             return CountOutcome(False, _("Wrong location %(code)s. You are counting %(here)s.",
                                          code=code.text, here=task.location.code), task)
         return CountOutcome(False, refusal(code), task)
-    return add_units(task, product_id, quantity)
+    return add_units(task, product_id, quantity, at)
 
 
 def _start(task, user_id, code, device_id):
@@ -133,8 +160,8 @@ def parse_quantity(value):
     return whole_number(value, None, low=1, high=MAX_INT)
 
 
-def add_units(task, product_id, quantity):
-    """Count `quantity` more of a product here; the book is read at this moment."""
+def add_units(task, product_id, quantity, at=None):
+    """Count `quantity` more of a product here; the book is read as of this scan."""
     quantity = parse_quantity(quantity)
     if quantity is None:
         return CountOutcome(False, _("Quantity must be a whole number above zero."), task)
@@ -142,7 +169,7 @@ def add_units(task, product_id, quantity):
     if line.counted_qty + quantity > MAX_INT:
         return CountOutcome(False, _("That is more than can be counted in one bin."), task)
     line.counted_qty += quantity
-    line.book_qty = on_hand(product_id, task.location_id)
+    line.book_qty = book_at(product_id, task.location_id, _since_made(task, at))
     db.session.flush()
     return CountOutcome(True, _("%(sku)s: %(n)d counted.", sku=line.product.sku,
                                 n=line.counted_qty), task)
@@ -160,16 +187,16 @@ def _line(task, product_id):
     return line
 
 
-def confirm_empty(task_id, user_id, device_id=None):
+def confirm_empty(task_id, user_id, device_id=None, at=None):
     """One action for a bin with nothing in it: refused once something was counted."""
     task = held_task(task_id, user_id)
     if any(line.counted_qty for line in task.lines):
         return CountOutcome(False, _("Items were counted here: finish the count instead."),
                             task)
-    return finish(task.id, user_id, device_id)
+    return finish(task.id, user_id, device_id, at)
 
 
-def finish(task_id, user_id, device_id=None):
+def finish(task_id, user_id, device_id=None, at=None):
     """Close the counting: zero lines for what was expected and not found, then judge."""
     task = held_task(task_id, user_id)
     counted = {line.product_id for line in task.lines}
@@ -178,7 +205,8 @@ def finish(task_id, user_id, device_id=None):
     expected |= {block.product_id for block in blocks_at(task.location_id)}
     for product_id in sorted(expected - counted):
         db.session.add(CountLine(task_id=task.id, product_id=product_id, counted_qty=0,
-                                 book_qty=on_hand(product_id, task.location_id)))
+                                 book_qty=book_at(product_id, task.location_id,
+                                                  _since_made(task, at))))
     task.counted_at = utcnow()
     db.session.flush()
     db.session.expire(task, ["lines"])
