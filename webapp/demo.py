@@ -49,8 +49,17 @@ def seed(products=500, rng_seed=7):
         create_user(role, DEMO_PASSWORD, [role], display_name=f"Demo {role.replace('_', ' ')}")
     orders = _orders(rng, catalog)
     receipts = _receipts(rng, catalog)
+    counts = _counts(storage)
     return {"locations": len(storage), "products": len(catalog), "orders": orders,
-            "receipts": receipts}
+            "receipts": receipts, "counts": counts}
+
+
+def _counts(storage):
+    """Six bins of the first aisle waiting to be counted (盘点): a zone count begun."""
+    from .counts.services import raise_count
+    for location in storage[:6]:
+        raise_count(location.id, None, "demo-seed")
+    return 6
 
 
 def _receipts(rng, products):
@@ -143,7 +152,10 @@ def _products(rng, count):
             continue
         codes.add(code)
         name = f"{rng.choice(_TRAITS)} {rng.choice(_ITEMS)}, {rng.choice(_VARIANTS)}"
-        product = Product(sku=f"SKU-{len(rows) + 1:05d}", name=name)
+        # A unit cost from the index, not the generator: the demo's SKUs and stock stay
+        # as they were (tests rely on them); counts weigh variances by it.
+        product = Product(sku=f"SKU-{len(rows) + 1:05d}", name=name,
+                          unit_cost_cents=500 + (len(rows) * 1373) % 20000)
         product.barcodes = [Barcode(code=code, symbology="ean13")]
         rows.append(product)
     db.session.add_all(rows)
