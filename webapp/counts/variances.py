@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..catalog.blocks import block_location, clear_block
 from ..catalog.models import Product, StockLevel
@@ -119,8 +120,12 @@ def _pending_lines(line_ids):
     ids = [i for i in line_ids if isinstance(i, int)]
     if not ids:
         raise VarianceError(_("Choose at least one variance."))
+    # Tasks, their lines and products in three queries for the whole page, not per line.
     return db.session.scalars(select(CountLine).where(
         CountLine.id.in_(ids), CountLine.status == "pending").order_by(CountLine.id)
+        .options(selectinload(CountLine.product),
+                 selectinload(CountLine.task).selectinload(CountTask.lines),
+                 selectinload(CountLine.task).selectinload(CountTask.location))
         .with_for_update()).all()
 
 
