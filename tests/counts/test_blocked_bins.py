@@ -3,9 +3,9 @@ missing that orders had reserved are reserved elsewhere or the orders go short, 
 after a short pick. On SQLite and PostgreSQL."""
 from sqlalchemy import func, select
 
-from outbound_support import level, order_payload, skus_by_bins
+from outbound_support import barcode_of, level, order_payload, skus_by_bins
 from webapp.catalog.blocks import active_block, block_location
-from webapp.catalog.models import Location, Product, StockLevel
+from webapp.catalog.models import StockLevel
 from webapp.catalog.stock import ledger_mismatches
 from webapp.counts import services as counts, variances
 from webapp.extensions import db
@@ -90,7 +90,6 @@ def test_an_approved_count_missing_reserved_units_reroutes_the_orders(
         select(StockLevel.product_id).where(StockLevel.location_id == bin_id,
                                             StockLevel.quantity > 0,
                                             StockLevel.product_id != product_id))}
-    from outbound_support import barcode_of
     counts.scan(task.id, counter, task.location.code)
     for pid, units in others.items():
         counts.scan(task.id, counter, barcode_of(pid), quantity=units)

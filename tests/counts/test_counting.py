@@ -1,11 +1,9 @@
 """Counts (盘点): plans make tasks once, counting is blind, variances are judged against
 the book at the moment of the scan, recounts go to someone else, an approved variance
 is one ledger line that lifts the block. On SQLite and PostgreSQL."""
-import json
-
 from sqlalchemy import func, select
 
-from outbound_support import barcode_of, level, order_payload, skus_by_bins, walk_task
+from outbound_support import barcode_of, level, order_payload, skus_by_bins
 from webapp.catalog.blocks import active_block
 from webapp.catalog.models import Location, Product, StockLevel, StockMovement
 from webapp.catalog.stock import ledger_mismatches, move_stock
@@ -14,9 +12,8 @@ from webapp.counts.jobs import generate_counts
 from webapp.counts.models import CountTask
 from webapp.extensions import db
 from webapp.orders.intake import intake
-from webapp.orders.models import Order
 from webapp.picking import services as picking
-from webapp.picking.models import PickList, PickTask, Reservation
+from webapp.picking.models import PickList, Reservation
 from webapp.picking.shortage import short_pick
 
 
@@ -230,3 +227,31 @@ def test_scans_that_do_not_fit_are_refused_with_a_message(warehouse, user_id):
     counts.scan(task.id, counter, barcode_of(product.id))
     refused = counts.confirm_empty(task.id, counter)
     assert not refused.ok and task.status == "counting"
+
+
+def test_a_count_that_finds_the_units_lifts_the_block_and_the_next_wave_uses_the_bin(
+        warehouse, user_id, wave):
+    """"Not found", but the counter finds every unit: no variance, the block is lifted at
+    once, and the next wave reserves at that bin again (the product's only bin)."""
+    (sku,) = skus_by_bins(1, 1, min_qty=3)
+    intake(order_payload(3100, [(sku, 1)]))
+    db.session.commit()
+    wave()
+    list_id = db.session.scalar(select(PickList.id))
+    picker = user_id("picker")
+    picking.start_list(list_id, picker)
+    task = picking.current_task(db.session.get(PickList, list_id))
+    bin_id, product_id = task.location_id, task.product_id
+    short_pick(list_id, task.id, picker, "not_found")
+    db.session.commit()
+    assert active_block(bin_id, product_id) is not None
+    count = db.session.scalar(select(CountTask).where(CountTask.location_id == bin_id))
+    count_bin(count, user_id("receiver"), on_the_books(bin_id))
+    db.session.commit()
+    assert count.status == "closed" and active_block(bin_id, product_id) is None
+    intake(order_payload(3101, [(sku, 1)]))
+    db.session.commit()
+    wave()
+    held_at = set(db.session.scalars(select(Reservation.location_id).where(
+        Reservation.product_id == product_id, Reservation.active.is_(True))))
+    assert held_at == {bin_id}

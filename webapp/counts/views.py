@@ -1,9 +1,10 @@
 """Counts: the counter's handheld screens, the supervisor's plans and variances."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow
+from ..access import allow, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..queues import enqueue_for
@@ -56,6 +57,27 @@ def empty(count_id):
 def finish(count_id):
     """Everything on the shelf is counted: finish and judge."""
     return _act(count_id, lambda: services.finish(count_id, current_user.id, _device_id()))
+
+
+@bp.route("/counts/<int:count_id>/offline")
+@allow(*COUNTERS)
+def offline_count(count_id):
+    """A count for a handheld to take along with no network: the bin, never the book."""
+    task = db.get_or_404(CountTask, count_id)
+    if task.status not in ("open", "counting"):
+        return jsonify(error=_("This count is %(state)s.", state=task.status),
+                       status=task.status), 409
+    return jsonify({"subject_id": task.id, "location_code": task.location.code,
+                    "status": task.status, "user_id": current_user.id,
+                    "started": task.status == "counting" and task.counter_id == current_user.id,
+                    "tally": {}})
+
+
+@bp.route("/offline/counts")
+@public
+def offline_shell():
+    """The count screen's shell; it counts into the copy kept on the device (IndexedDB)."""
+    return render_template("counts/offline_count.html")
 
 
 def _act(count_id, action):
