@@ -15,6 +15,7 @@ from webapp.orders.intake import intake
 from webapp.picking import services as picking
 from webapp.picking.models import PickList, Reservation
 from webapp.picking.shortage import short_pick
+from webapp.supervision import kpis
 
 
 def a_stocked_bin(min_qty=3, bins=-2):
@@ -177,6 +178,8 @@ def test_an_item_the_books_do_not_expect_is_counted_and_approved_into_the_bin(
     (line,) = variances.pending()
     assert (line.product_id, line.book_qty, line.variance) == (stranger.id, 0, 2)
     assert variances.accuracy()["share"] == 0.0
+    (row,) = kpis.inventory_accuracy("today").rows
+    assert row[1:] == [1, 0, 0.0, f"{2 * (stranger.unit_cost_cents or 0) / 100:.2f}"]
     variances.approve([line.id], boss)
     db.session.commit()
     assert level(stranger.id, bin_.id) == (2, 0)

@@ -178,3 +178,26 @@ def accuracy(days=30, plan_id=None):
             "share": (len(tasks - off) / len(tasks)) if tasks else None,
             "variance_cents": variance_value, "book_cents": book_value,
             "value_share": (1 - variance_value / book_value) if book_value else None}
+
+
+def daily_accuracy(start, end):
+    """[(local day, bins counted, without variance, variance value in cents)] of the
+    counts finished between start and end (the KPI's table)."""
+    from ..supervision.clock import local_time
+    rows = db.session.execute(
+        select(CountTask.id, CountTask.counted_at, CountLine.counted_qty, CountLine.book_qty,
+               func.coalesce(Product.unit_cost_cents, 0))
+        .join(CountLine, CountLine.task_id == CountTask.id)
+        .join(Product, Product.id == CountLine.product_id)
+        .where(CountTask.status.in_(("counted", "closed")), CountTask.counted_at >= start,
+               CountTask.counted_at < end)).all()
+    days = {}
+    for task_id, counted_at, counted, book, cost in rows:
+        day = days.setdefault(local_time(counted_at).strftime("%m-%d"),
+                              {"bins": set(), "off": set(), "value": 0})
+        day["bins"].add(task_id)
+        if counted != book:
+            day["off"].add(task_id)
+            day["value"] += abs(counted - book) * cost
+    return [(day, len(f["bins"]), len(f["bins"] - f["off"]), f["value"])
+            for day, f in sorted(days.items())]
