@@ -3,6 +3,7 @@ each against a baseline measured in the same run.
 
     .venv/bin/python benchmarks/counts.py            # SQLite, then PostgreSQL
     .venv/bin/python benchmarks/counts.py --quick    # 10,000 locations, 2,000 variances
+    .venv/bin/python benchmarks/counts.py --variances=2000   # 50,000 bins, fewer approvals
 
 Tasks: a plan over every storage bin of a 50,000-bin warehouse (5 zones x 50 aisles x
 50 bays x 4 levels) runs its job body (plans.generate_tasks) in process; baseline:
@@ -130,8 +131,13 @@ def run_on(label, make_db, size):
 
 def main(argv=None):
     """Run and print the table."""
+    variances = [a for a in (argv if argv is not None else sys.argv[1:])
+                 if a.startswith("--variances=")]
+    argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a not in variances]
     options = parse_args(__doc__, argv, "10,000 bins and 2,000 variances, SQLite only")
-    size = SIZES["quick" if options.quick else "full"]
+    size = dict(SIZES["quick" if options.quick else "full"])
+    if variances:  # --variances=N: fewer approvals on a busy machine
+        size["variances"] = int(variances[0].split("=", 1)[1])
     names = options.db or (["sqlite"] if options.quick else ["sqlite", "postgres"])
     rows = []
     for label, make_db in databases(names):
