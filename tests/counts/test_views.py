@@ -57,8 +57,10 @@ def test_a_zone_plan_runs_on_a_real_worker_and_the_bins_reach_the_counters(
                               .join(Location).order_by(Location.aisle, Location.bay,
                                                        Location.level, CountTask.id))
     assert f'href="/counts/{first.id}"' in picker_page
-    refused = boss.post("/counts/plans", data={"kind": "zone", "zone": "NOPE"}, headers=HTMX)
+    refused = boss.post("/counts/plans", data={"kind": "zone", "zone": "NOPE"})
     assert refused.status_code == 422 and "NOPE" in refused.text
+    shown = boss.post("/counts/plans", data={"kind": "zone", "zone": "NOPE"}, headers=HTMX)
+    assert shown.status_code == 200 and 'role="alert"' in shown.text and "NOPE" in shown.text
 
 
 def test_the_counter_never_sees_the_book_and_the_supervisor_approves_it(sqlite_warehouse):

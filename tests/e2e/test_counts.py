@@ -118,3 +118,30 @@ def test_a_short_pick_is_counted_blind_recounted_approved_and_the_next_wave_skip
             PickTask.product_id == product_id)) is None
     tile = supervisor.request.get("/console/tiles/counts", headers={"HX-Request": "true"})
     assert re.search(r"账实相符率 \(30 days\): [\d.]+%", tile.text())
+
+
+def test_a_supervisor_plans_a_range_count_on_the_phone_and_a_worker_makes_the_tasks(
+        new_phone, live_server, run_worker):
+    """Count plans at 360x740: a bad range is refused with a message; a good one polls
+    until the reconciliation worker made one task per bin; the counters see them."""
+    supervisor = new_phone()
+    sign_in(supervisor, "supervisor")
+    supervisor.goto("/counts/plans")
+    form = supervisor.locator("form[hx-post='/counts/plans']")
+    form.locator("select[name=kind]").select_option("range")
+    form.locator("input[name=first]").fill("B-09-02-4")
+    form.locator("input[name=last]").fill("B-09-02-1")
+    form.get_by_role("button", name="Plan the count").click()
+    expect(supervisor.locator("body")).to_contain_text("first and the last location code")
+    form.locator("input[name=first]").fill("B-09-02-1")
+    form.locator("input[name=last]").fill("B-09-02-4")
+    form.get_by_role("button", name="Plan the count").click()
+    plan = supervisor.locator("#plans [id^=plan-]").first
+    expect(plan).to_have_attribute("hx-trigger", "load delay:1s")
+    run_worker(live_server.db_url, "reconciliation")
+    expect(plan.locator(".ok")).to_have_text("4 bins to count.", timeout=20_000)
+    counter = new_phone()
+    sign_in(counter, "receiver")
+    counter.goto("/counts")
+    for level in range(1, 5):
+        expect(counter.locator("#my-counts")).to_contain_text(f"B-09-02-{level}")

@@ -115,7 +115,10 @@ def create_plan():
     try:
         kind, params = plans.parse_plan(request.form)
     except plans.PlanError as error:
-        return render_template("_error.html", status=422, message=str(error)), 422
+        # htmx 2 swaps no 4xx answer: the page's form gets the message as a 200 fragment
+        # (shown above the plans); any other client gets the 422.
+        return render_template("_error.html", status=422, message=str(error)), \
+            200 if request.htmx else 422
     plan = plans.create_plan(kind, params, current_user.id)
     db.session.commit()
     _enqueue(plan)
