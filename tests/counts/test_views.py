@@ -8,6 +8,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from outbound_support import barcode_of, level
+from webapp.accounts.models import User
+from webapp.audit.models import AuditEntry
 from webapp.catalog.blocks import active_block, block_location
 from webapp.catalog.models import Location, StockLevel
 from webapp.catalog.stock import ledger_mismatches
@@ -110,6 +112,13 @@ def test_the_counter_never_sees_the_book_and_the_supervisor_approves_it(sqlite_w
     assert level(product_id, bin_.id)[0] == book - 1
     assert active_block(bin_.id, product_id) is None
     assert ledger_mismatches() == []
+    # The audit trail says who approved it (the signed-in supervisor), before and after.
+    boss_id = db.session.scalar(select(User.id).where(User.username == "supervisor"))
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "count_line", AuditEntry.object_id == line.id,
+        AuditEntry.user_id == boss_id))
+    assert entry.old_values == {"status": "pending"} and entry.new_values == {
+        "status": "approved"}
     tile = boss.get("/console/tiles/counts", headers=HTMX).text
     assert 'data-count="0" data-stage="pending"' in tile and "账实相符率" in tile
     assert "Count plans" in boss.get("/").text
