@@ -258,3 +258,30 @@ def test_a_count_that_finds_the_units_lifts_the_block_and_the_next_wave_uses_the
     held_at = set(db.session.scalars(select(Reservation.location_id).where(
         Reservation.product_id == product_id, Reservation.active.is_(True))))
     assert held_at == {bin_id}
+
+
+def test_the_cycle_plan_counts_the_most_picked_bins_monthly_and_skips_bins_just_counted(
+        warehouse, user_id):
+    """ABC by picks in 30 days: the bin picked most is class A and due until counted;
+    a bin counted today is not due again; the cycle plan makes tasks for what is due."""
+    product, bin_ = a_stocked_bin(min_qty=4)
+    packing = db.session.scalar(select(Location.id).where(Location.type == "packing"))
+    for _ in range(3):
+        move_stock(product.id, 1, reason="pick", from_location_id=bin_.id,
+                   to_location_id=packing)
+    db.session.commit()
+    classes = plans.abc_classes()
+    assert classes[bin_.id] == "A"
+    assert sum(1 for k in classes.values() if k == "A") == 1  # only one bin was picked
+    assert bin_.id in plans.cycle_due()
+    task = counts.raise_count(bin_.id, None, "test")
+    db.session.commit()
+    count_bin(task, user_id("picker"), on_the_books(bin_.id))
+    db.session.commit()
+    assert bin_.id not in plans.cycle_due()
+    plan = plans.create_plan("cycle", {}, user_id("supervisor"))
+    db.session.commit()
+    made = generate_counts(plan.id)["tasks"]
+    assert made == len(plans.cycle_due())
+    assert db.session.scalar(select(CountTask.id).where(
+        CountTask.plan_id == plan.id, CountTask.location_id == bin_.id)) is None
