@@ -14,6 +14,7 @@ from webapp.orders.models import Order, OrderException
 from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask, Reservation
 from webapp.picking.shortage import reroute_reservations, short_pick
+from webapp.supervision import kpis
 
 
 def _orders_at_one_bin(count, wave, bins):
@@ -57,6 +58,9 @@ def test_a_short_pick_moves_other_orders_reserved_at_the_bin_elsewhere(
     assert pending and all(t.location_id != bin_id for t in pending)
     assert sum(t.quantity for t in pending) == 3
     assert ledger_mismatches() == []
+    # The picker reported one short; the tasks moved off the bin are not theirs.
+    (row,) = kpis.short_pick_rate("today").rows
+    assert row[1:3] == [1, 1]
 
 
 def test_an_allocated_order_with_nowhere_else_goes_back_for_the_next_wave(
