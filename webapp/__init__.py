@@ -64,6 +64,7 @@ def _register_blueprints(app):
     from .audit.views import bp as audit_bp
     from .catalog.views import bp as catalog_bp
     from .core.views import bp as core_bp
+    from .counts.views import bp as counts_bp
     from .handoff.views import bp as handoff_bp
     from .orders.views import bp as orders_bp
     from .packing.views import bp as packing_bp
@@ -77,7 +78,7 @@ def _register_blueprints(app):
 
     for bp in (core_bp, accounts_bp, catalog_bp, reconciliation_bp, orders_bp, picking_bp,
                packing_bp, handoff_bp, api_bp, audit_bp, sync_bp, pwa_bp, supervision_bp,
-               receiving_bp, returns_bp):
+               receiving_bp, returns_bp, counts_bp):
         app.register_blueprint(bp)
     from . import cli
     cli.register(app)

@@ -82,6 +82,9 @@ def from_environment(instance_path):
         "RECEIVING_REFUSE_OVER": _bool("RECEIVING_REFUSE_OVER"),
         "MAX_PHOTO_BYTES": int(os.environ.get("MAX_PHOTO_BYTES", 1024 * 1024)),
         "PUTAWAY_BIN_CAPACITY": int(os.environ.get("PUTAWAY_BIN_CAPACITY", 200)),
+        # Counts (盘点): a variance above either figure is counted again before approval.
+        "COUNT_RECOUNT_UNITS": int(os.environ.get("COUNT_RECOUNT_UNITS", 5)),
+        "COUNT_RECOUNT_VALUE_CENTS": int(os.environ.get("COUNT_RECOUNT_VALUE_CENTS", 50000)),
     }
 
 

@@ -51,8 +51,9 @@ def seed(products=500, rng_seed=7, returns=False):
     shipped = _returns(catalog) if returns else 0
     orders = _orders(rng, catalog)
     receipts = _receipts(rng, catalog)
+    counts = _counts(storage)
     return {"locations": len(storage), "products": len(catalog), "orders": orders,
-            "receipts": receipts, "returns": shipped}
+            "receipts": receipts, "returns": shipped, "counts": counts}
 
 
 def _returns(products):
@@ -60,6 +61,14 @@ def _returns(products):
     the other orders: its wave must find no one else's order waiting."""
     from .returns.demo import seed_returns
     return seed_returns(products[-4:])
+
+
+def _counts(storage):
+    """Six bins of the first aisle waiting to be counted (盘点): a zone count begun."""
+    from .counts.services import raise_count
+    for location in storage[:6]:
+        raise_count(location.id, None, "demo-seed")
+    return 6
 
 
 def _receipts(rng, products):
@@ -152,7 +161,10 @@ def _products(rng, count):
             continue
         codes.add(code)
         name = f"{rng.choice(_TRAITS)} {rng.choice(_ITEMS)}, {rng.choice(_VARIANTS)}"
-        product = Product(sku=f"SKU-{len(rows) + 1:05d}", name=name)
+        # A unit cost from the index, not the generator: the demo's SKUs and stock stay
+        # as they were (tests rely on them); counts weigh variances by it.
+        product = Product(sku=f"SKU-{len(rows) + 1:05d}", name=name,
+                          unit_cost_cents=500 + (len(rows) * 1373) % 20000)
         product.barcodes = [Barcode(code=code, symbology="ean13")]
         rows.append(product)
     db.session.add_all(rows)

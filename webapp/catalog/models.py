@@ -62,6 +62,8 @@ class Product(db.Model):
     width_mm: Mapped[int | None]
     height_mm: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # What one unit is worth, in cents, where known: counts weigh variances by value.
+    unit_cost_cents: Mapped[int | None] = mapped_column()
 
     barcodes: Mapped[list["Barcode"]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Barcode.id")

@@ -34,6 +34,11 @@ CARDS = (
     ("admin", "accounts.users", _l("People"), _l("Accounts and roles")),
     ("admin", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),
     ("admin", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
+    ("picker", "counts.my_counts", _l("Counts (盘点)"), _l("Count bins blind")),
+    ("receiver", "counts.my_counts", _l("Counts (盘点)"), _l("Count bins blind")),
+    ("supervisor", "counts.variances_page", _l("Count variances"), _l("Approve or reject")),
+    ("supervisor", "counts.plans_page", _l("Count plans (盘点)"), _l("Zone, range, product, cycle")),
+    ("supervisor", "counts.my_counts", _l("Counts (盘点)"), _l("Count bins blind")),
     ("supervisor", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
     ("admin", "audit.index", _l("Audit trail"), _l("Who did what, when, from which device")),
 )

@@ -15,10 +15,11 @@ from ..catalog.stock import release
 from ..extensions import db
 from ..orders.models import Order, OrderException, OrderLine
 from ..timeutil import utcnow
-from .allocation import lock_levels, reserve_line
+from ..orders.states import transition
+from .allocation import lock_levels, release_order, reserve_line
 from .models import SHORT_REASONS, PickTask, Reservation
 from .services import (PickingError, ScanOutcome, after_task, current_task, move_picked,
-                       owned_list, staging_location_id)
+                       owned_list, settle_list, staging_location_id)
 
 
 def short_pick(list_id, task_id, user_id, reason, device_id=None):
@@ -41,6 +42,9 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
     task.status, task.short_reason, task.done_at = "short", reason, utcnow()
     block_location(task.location_id, task.product_id, user_id, reason,
                    source=f"pick-task:{task.id}")
+    reroute_reservations(task.location_id, task.product_id, user_id)
+    from ..counts.services import raise_count  # counts builds on picking, not the reverse
+    raise_count(task.location_id, user_id, source=f"pick-task:{task.id}")
     added = _reallocate(pick_list, task) if order.status == "picking" else []
     _record_exception(task, reason, added)
     finished = after_task(pick_list, user_id)
@@ -66,15 +70,21 @@ def _reallocate(pick_list, task):
     end of the list (the picker walks on, then fetches it). Returns the new tasks."""
     line = db.session.get(OrderLine, task.order_line_id)
     _missing, made = reserve_line(line)
+    return _append_tasks(pick_list, task, made)
+
+
+def _append_tasks(pick_list, task, made):
+    """A task per new reservation of the task's line, at the end of the list."""
     sequence = db.session.scalar(select(func.max(PickTask.sequence))
                                  .where(PickTask.pick_list_id == pick_list.id)) or 0
     added = []
     for offset, reservation in enumerate(made, start=1):
         added.append(PickTask(
             pick_list_id=pick_list.id, sequence=sequence + offset, kind="pick",
-            order_id=task.order_id, order_line_id=line.id, reservation_id=reservation.id,
-            location_id=reservation.location_id, product_id=line.product_id,
-            quantity=reservation.quantity, cart_slot=task.cart_slot))
+            order_id=task.order_id, order_line_id=task.order_line_id,
+            reservation_id=reservation.id, location_id=reservation.location_id,
+            product_id=reservation.product_id, quantity=reservation.quantity,
+            cart_slot=task.cart_slot))
     db.session.add_all(added)
     db.session.flush()
     for new in added:
@@ -91,3 +101,63 @@ def _record_exception(task, reason, added):
         message += "; re-allocated " + ", ".join(
             f"{t.quantity} at {t.location.code}" for t in added)
     db.session.add(OrderException(order_id=task.order_id, kind="short_pick", message=message))
+
+
+def reroute_reservations(location_id, product_id, user_id):
+    """Send no picker to a bin whose units are not there: give back every reservation
+    of the product at the bin not yet being picked, and reserve it again elsewhere.
+
+    A task on a list gets its new bins appended (it ends "short", reason "blocked");
+    an order that can no longer be covered goes back to "new" with a shortage
+    exception (a later wave tries again), or ends short when its list is being walked.
+    Tasks a picker has half-counted are left alone: the units in hand exist.
+    Returns how many reservations were moved.
+    """
+    held = db.session.scalars(select(Reservation).where(
+        Reservation.location_id == location_id, Reservation.product_id == product_id,
+        Reservation.active.is_(True)).order_by(Reservation.id)).all()
+    moved = 0
+    for reservation in held:
+        task = db.session.scalar(select(PickTask).where(
+            PickTask.reservation_id == reservation.id, PickTask.status == "pending"))
+        if task is not None and task.picked_qty:
+            continue
+        release(product_id, location_id, reservation.quantity)
+        reservation.active = False
+        moved += 1
+        _reroute_one(reservation, task, user_id)
+    db.session.flush()
+    return moved
+
+
+def _reroute_one(reservation, task, user_id):
+    """Re-reserve one freed reservation's line; fall back to short when nothing is left."""
+    line = db.session.get(OrderLine, reservation.order_line_id)
+    order = db.session.get(Order, line.order_id)
+    if task is not None:
+        task.status, task.short_reason, task.done_at = "short", "blocked", utcnow()
+        if order.status == "picking":  # being walked: fetch it elsewhere on this walk
+            _reallocate(task.pick_list, task)
+            return
+    missing, made = reserve_line(line)
+    if task is not None and not missing:
+        _append_tasks(task.pick_list, task, made)
+        return
+    if missing and order.status == "allocated":
+        _back_to_new(order, user_id, f"{line.sku}: {missing} of {line.quantity} not available "
+                                     "(its bin is blocked until counted)")
+
+
+def _back_to_new(order, user_id, note):
+    """An allocated order that lost stock: free it all, cancel its unwalked tasks, and
+    let the next wave allocate it again (or record it short)."""
+    tasks = db.session.scalars(select(PickTask).where(
+        PickTask.order_id == order.id, PickTask.status == "pending")).all()
+    for task in tasks:
+        task.status = "cancelled"
+    release_order(order)
+    db.session.add(OrderException(order_id=order.id, kind="short", message=note))
+    transition(order, "new", user_id, note)
+    db.session.flush()
+    for pick_list in {task.pick_list for task in tasks}:
+        settle_list(pick_list, user_id)

@@ -29,6 +29,7 @@ TITLES = {
     "short_pick_rate": _l("Short-pick rate"),
     "on_time": _l("Orders packed on time against the cut-off"),
     "stock_watch": _l("Stock-outs and low stock"),
+    "inventory_accuracy": _l("Inventory accuracy (账实相符率)"),
 }
 
 
@@ -213,9 +214,22 @@ def stock_watch(period=None, limit=100, **_filters):
                   "Reorder point %(n)d unless the product has its own.", n=default))
 
 
+def inventory_accuracy(period, now=None, **_filters):
+    """Bins counted per day, the share without variance, and the variances' value."""
+    from ..counts.variances import daily_accuracy
+    rows = [[day, bins, matching, round(100 * matching / bins, 1), f"{value / 100:.2f}"]
+            for day, bins, matching, value in daily_accuracy(*period_bounds(period, now))]
+    return Kpi("inventory_accuracy", TITLES["inventory_accuracy"],
+               [_l("Day"), _l("Bins counted"), _l("Without variance"), _l("Accurate %"),
+                _l("Variance value")], rows,
+               [_l("Accurate %")], [(r[0], [r[3]]) for r in rows], "%",
+               _l("From finished counts (盘点); a recount replaces the count it checked."))
+
+
 KPIS = {"lines_per_hour": lines_per_hour, "cycle_time": cycle_time,
         "pick_accuracy": pick_accuracy, "short_pick_rate": short_pick_rate,
-        "on_time": on_time, "stock_watch": stock_watch}
+        "on_time": on_time, "stock_watch": stock_watch,
+        "inventory_accuracy": inventory_accuracy}
 
 
 def zones():

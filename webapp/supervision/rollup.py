@@ -13,7 +13,7 @@ last LOOKBACK of hours, for transactions that committed late. Safe to run twice.
 """
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, or_, select
 
 from ..catalog.models import Location
 from ..extensions import db
@@ -88,6 +88,9 @@ def _facts(start, end, zone=None, person=None):
              .select_from(PickTask).join(PickList, PickList.id == PickTask.pick_list_id)
              .join(Location, Location.id == PickTask.location_id)
              .where(PickTask.kind == "pick", PickTask.status.in_(("done", "short")),
+                    # A task moved off a blocked bin (picking.shortage.reroute_reservations)
+                    # was never walked: it is nobody's line, done or short.
+                    or_(PickTask.short_reason.is_(None), PickTask.short_reason != "blocked"),
                     PickTask.done_at >= start, PickTask.done_at < end)
              .group_by(task_hour, PickList.picker_id, Location.zone))
     scans = (select(scan_hour, ScanRecord.user_id, Location.zone, func.count(),
