@@ -136,8 +136,7 @@
 
   function takeOffline() {
     say(strings.taking);
-    screen.fetchJson(root.dataset.offlineUrl.replace("/0/", "/" + receiptId + "/"))
-      .then(function (payload) { return Outbox.putCopy("receive", payload).then(function () { return Outbox.getCopy("receive", receiptId); }); })
+    screen.takeCopy("receive", root.dataset.offlineUrl.replace("/0/", "/" + receiptId + "/"), receiptId)
       .then(start, function (error) { say(fmt(strings.takeFailed, { reason: error.message })); });
   }
 

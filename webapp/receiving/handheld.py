@@ -1,14 +1,14 @@
 """The receiver's handheld screens: today's receipts, receiving and 检验, closing, 上架."""
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow, public
+from ..access import allow, device_token, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
 from ..queues import enqueue_for
-from . import inspection, services, walk
+from . import inspection, offline, services, walk
 from .jobs import plan_putaway
 from .models import FAIL_REASONS, PutawayRun, Receipt
 from .views import bp
@@ -53,6 +53,25 @@ def _open_runs():
 def offline_shell():
     """The receiving screen's shell; it receives the receipt kept on the device."""
     return render_template("receiving/offline_receive.html")
+
+
+@bp.route("/offline/putaway")
+@public
+def offline_putaway_shell():
+    """The put-away screen's shell; it walks the run kept on the device."""
+    return render_template("receiving/offline_putaway.html")
+
+
+@bp.route("/api/v1/putaway/<int:putaway_run_id>/offline")
+@device_token
+@allow(*RECEIVERS)
+def offline_putaway(putaway_run_id):
+    """A planned put-away run, for a handheld to walk with no network."""
+    run = db.get_or_404(PutawayRun, putaway_run_id)
+    if run.status != "finished":
+        return jsonify(error=_("These put-away tasks are not ready."), status=run.status), 409
+    user_id = current_user.id if current_user.is_authenticated else None
+    return jsonify(offline.putaway_payload(run, user_id))
 
 
 @bp.route("/receiving/<int:receipt_id>")
