@@ -40,7 +40,7 @@ def seed():
     import random
 
     from webapp import demo
-    from webapp.accounts.services import create_user, register_device
+    from webapp.accounts.services import create_user, record_sign_in, register_device
     from webapp.catalog.models import Warehouse
     from webapp.extensions import db
     from webapp.receiving.intake import intake
@@ -51,7 +51,8 @@ def seed():
     products = demo._products(random.Random(5), LINES)
     with _cheap_password_hashing():
         user = create_user("bench-receiver", "bench-password", ["receiver"])
-    device, token = register_device("bench-receiving")
+    device, token = register_device("bench-receiving", roles=["receiver"])
+    record_sign_in(device.id, user.id)  # a device sends only the scans of people signed in on it
     result = intake({"source": "purchase", "reference": "BENCH-1", "dock": "RCV-01",
                      "lines": [{"sku": p.sku, "quantity": UNITS} for p in products]})
     db.session.commit()

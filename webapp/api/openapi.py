@@ -283,7 +283,7 @@ def _offline_receipt_path():
                       "401": {"description": "not signed in, or unknown/revoked device token"},
                       "403": {"description": "not a receiver or supervisor"},
                       "404": {"description": "no such receipt"},
-                      "409": {"description": "the receipt is closed or cancelled"}}}}
+                      "409": {"description": "the receipt is closed or cancelled, or held for a bad line"}}}}
 
 
 def _offline_putaway_path():

@@ -83,6 +83,9 @@ def receive(receipt_id):
         flash(_("Receipt %(number)s is %(state)s.", number=receipt.number,
                 state=receipt.status), "error")
         return redirect(url_for("receiving.show", receipt_id=receipt.id))
+    if receipt.held:
+        flash(services.held_message(receipt), "error")
+        return redirect(url_for("receiving.show", receipt_id=receipt.id))
     return render_template("receiving/receive.html", **_lines_context(receipt, None))
 
 
