@@ -158,6 +158,7 @@ def _receiving():
     putaway.plan(run)
     assert run.tasks, "the received units should have somewhere to go"
     return {"receipt": receiving_id, "receipt_received": received_id, "putaway_run": run.id,
+            "line": db.session.get(Receipt, receiving_id).lines[0].id,
             "photo": _first(InspectionPhoto)}
 
 
