@@ -243,3 +243,48 @@ def test_a_handheld_walks_its_own_tasks_while_another_person_holds_the_first(
     assert db.session.get(type(first), first.id).status == "pending"
     assert db.session.get(Receipt, run.source_id).status == "received"
     assert ledger_mismatches() == []
+
+
+def test_a_receipt_closed_offline_is_closed_after_its_scans_and_planned_when_opened(
+        handheld, receipt, user_id, sign_in):
+    from webapp.receiving.models import PutawayRun
+    from webapp.signatures.models import Signature
+    p1, p2 = products(2)
+    receipt_id = receipt([(p1.sku, 1), (p2.sku, 1)])
+    device = Device(user_id("receiver"))
+    close = {"delivered_by": "Li Lei", "company": "ACME", **SIGNED}
+    incomplete = device.scan("receive_close", "close", receipt_id, payload={"company": "ACME"})
+    assert send(handheld, [incomplete])[0][0] == "rejected"
+    batch = [device.scan("receive", ean(p1), receipt_id),
+             device.scan("receive", ean(p2), receipt_id),
+             device.scan("receive_close", "close", receipt_id, payload=close)]
+    assert [s for s, _ in send(handheld, batch)] == ["applied"] * 3
+    assert [s for s, _ in send(handheld, batch)] == ["duplicate"] * 3
+    closed = db.session.get(Receipt, receipt_id)
+    assert closed.status == "received" and closed.delivered_by == "Li Lei"
+    assert sorted(s.signer_role for s in db.session.scalars(select(Signature).where(
+        Signature.subject_id == receipt_id))) == ["deliverer", "receiver"]
+    assert closed.events[-1].note == "closed on the handheld offline"
+    run = db.session.scalar(select(PutawayRun).where(PutawayRun.source_id == receipt_id))
+    assert (run.status, run.job_id) == ("queued", None)
+    # The receiver opens the put-away: its planning job is queued then.
+    client = sign_in(handheld[0].application.test_client(), "receiver")
+    assert client.get(f"/putaway/{run.id}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(PutawayRun, run.id).job_id
+    # A second close of the same receipt (another handheld) is a conflict, kept.
+    again = device.scan("receive_close", "close", receipt_id, payload=close)
+    status, reason = send(handheld, [again])[0]
+    assert status == "conflict" and "received" in reason
+
+
+def test_a_close_made_offline_for_a_receipt_with_nothing_received_is_a_conflict(
+        handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 1)])
+    close = Device(user_id("receiver")).scan(
+        "receive_close", "close", receipt_id,
+        payload={"delivered_by": "Li Lei", "company": "ACME", **SIGNED})
+    status, reason = send(handheld, [close])[0]
+    assert status == "conflict" and "Nothing was received" in reason
+    assert db.session.get(Receipt, receipt_id).status == "expected"

@@ -184,15 +184,23 @@ def close(receipt_id):
 @allow(*RECEIVERS)
 def putaway_walk(putaway_run_id):
     """上架: the planning job's progress, then one task at a time."""
-    run = db.get_or_404(PutawayRun, putaway_run_id)
+    run = _planning(db.get_or_404(PutawayRun, putaway_run_id))
     return render_template("receiving/putaway.html", **_walk_context(run, None))
+
+
+def _planning(run):
+    """Queue the planning job of a run that has none yet: a receipt closed offline is
+    closed by the sync API, which does not queue jobs; the first look at it does."""
+    if run.status == "queued" and not run.job_id:
+        enqueue_for(run, "default", plan_putaway, run.id, job_timeout=1800)
+    return run
 
 
 @bp.route("/putaway/<int:putaway_run_id>/status")
 @allow(*RECEIVERS)
 def putaway_status(putaway_run_id):
     """The polling fragment while the planning job runs; the task once planned."""
-    run = db.get_or_404(PutawayRun, putaway_run_id)
+    run = _planning(db.get_or_404(PutawayRun, putaway_run_id))
     return render_template("receiving/_putaway.html", **_walk_context(run, None))
 
 
