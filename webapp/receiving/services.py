@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Location
-from ..catalog.services import CatalogError, resolve_code
+from ..catalog.services import CatalogError, product_row_for_scan, resolve_code
 from ..accounts.models import User
 from ..extensions import db
 from ..signatures.services import store_signature
@@ -110,13 +110,14 @@ def scan(receipt_id, user_id, code, quantity=1, *, device_id=None, accept_note="
     if isinstance(quantity, bool) or not isinstance(quantity, int) \
             or not 0 < quantity <= MAX_SCAN_QTY:
         return ScanOutcome(False, _("Quantity must be a whole number from 1 to 100000."))
-    try:
-        kind, product = resolve_code(code)
-    except CatalogError as error:
-        return ScanOutcome(False, str(error))
-    if kind != "product":
-        return ScanOutcome(False, _("%(code)s is a location, not an item.", code=product.code))
     scan_read = read_scan(code)  # the one parser: GS1 lot (AI 10) and expiry (AI 17)
+    product = product_row_for_scan(scan_read)
+    if product is None:  # a location, or why the code is refused
+        try:
+            _kind, location = resolve_code(code)
+        except CatalogError as error:
+            return ScanOutcome(False, str(error))
+        return ScanOutcome(False, _("%(code)s is a location, not an item.", code=location.code))
     lot, expiry = scan_read.lot or "", scan_read.expiry
     line = _line_for(receipt, product.id, lot, line_id)
     problem = _problem(receipt, line, product, quantity)
