@@ -37,6 +37,17 @@ def new_receipt(server, lines):
         return result.receipt_id
 
 
+def take_offline(device, receipt_id):
+    """The receiver's phone with the receipt taken offline from its receiving screen."""
+    page = track_errors(device.pages[0] if device.pages else device.new_page())
+    sign_in(page, "receiver")
+    page.goto(f"/receiving/{receipt_id}")
+    wait_for_worker(page)
+    page.locator("#take-offline").click()
+    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    return page
+
+
 def line(page, sku):
     """A line card of the receiving screen."""
     return page.locator(f"#receipt-lines li[data-sku='{sku}']")
@@ -46,12 +57,7 @@ def test_receiving_offline_survives_a_reload_and_applies_once(device, server, de
                                                               screenshot):
     (ean_a, _n, sku_a), (ean_b, _m, sku_b) = demo_products[20], demo_products[21]
     receipt_id = new_receipt(server, [(sku_a, 3), (sku_b, 1)])
-    page = track_errors(device.pages[0] if device.pages else device.new_page())
-    sign_in(page, "receiver")
-    page.goto(f"/receiving/{receipt_id}")
-    wait_for_worker(page)
-    page.locator("#take-offline").click()
-    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    page = take_offline(device, receipt_id)
     expect(page.locator("#receipt-lines[data-offline='1']")).to_be_attached()
 
     device.set_offline(True)
@@ -101,12 +107,7 @@ def test_a_scan_made_offline_for_a_receipt_closed_meanwhile_is_a_conflict(device
                                                                           demo_products):
     (ean_a, _n, sku_a) = demo_products[22]
     receipt_id = new_receipt(server, [(sku_a, 5)])
-    page = track_errors(device.pages[0] if device.pages else device.new_page())
-    sign_in(page, "receiver")
-    page.goto(f"/receiving/{receipt_id}")
-    wait_for_worker(page)
-    page.locator("#take-offline").click()
-    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    page = take_offline(device, receipt_id)
     device.set_offline(True)
     scan(page, ean_a)
     expect(waiting(page)).to_have_text("1 waiting")
@@ -128,12 +129,7 @@ def test_a_receipt_closed_offline_with_both_signatures_closes_when_the_network_r
     from webapp.signatures.models import Signature
     (ean_a, _n, sku_a) = demo_products[23]
     receipt_id = new_receipt(server, [(sku_a, 2)])
-    page = track_errors(device.pages[0] if device.pages else device.new_page())
-    sign_in(page, "receiver")
-    page.goto(f"/receiving/{receipt_id}")
-    wait_for_worker(page)
-    page.locator("#take-offline").click()
-    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    page = take_offline(device, receipt_id)
     expect(page.locator("#offline-close")).to_be_hidden()  # online: the server's close page
 
     device.set_offline(True)

@@ -42,13 +42,19 @@ def check_receive(record):
     return None if outcome in ("pass", "fail") else "payload.outcome must be pass or fail"
 
 
-def apply_receive(record):
-    """A receiving scan: conflicts when the receipt was closed or cancelled meanwhile."""
+def _open_receipt(record):
+    """The scan's receipt; a conflict when it was closed or cancelled meanwhile."""
     receipt = db.session.get(Receipt, record.subject_id)
     if receipt is None:
         raise Rejected("unknown receipt")
     if receipt.status not in services.OPEN_STATES:
         raise Conflict(f"receipt {receipt.number} is {receipt.status}")
+    return receipt
+
+
+def apply_receive(record):
+    """A receiving scan: conflicts when the receipt was closed or cancelled meanwhile."""
+    receipt = _open_receipt(record)
     payload = record.payload or {}
     try:
         outcome = services.scan(
@@ -82,11 +88,7 @@ def apply_close(record):
     """A receipt closed offline: the online close with the drawings the device kept.
     Anything that stops it (closed or cancelled meanwhile, held, nothing received after
     all) is a conflict: the delivering party signed and left, so a person decides."""
-    receipt = db.session.get(Receipt, record.subject_id)
-    if receipt is None:
-        raise Rejected("unknown receipt")
-    if receipt.status not in services.OPEN_STATES:
-        raise Conflict(f"receipt {receipt.number} is {receipt.status}")
+    receipt = _open_receipt(record)
     payload = record.payload or {}
     try:
         services.close(receipt.id, record.user_id, payload.get("delivered_by"),
