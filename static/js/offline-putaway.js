@@ -1,17 +1,17 @@
 // Put-away (上架) with no network. "Take offline" on the put-away screen keeps the run
 // (GET /api/v1/putaway/<id>/offline: the tasks still to do in walking order, the
 // storage bins, the catalogue's codes) on the device through Outbox.registerCopy;
-// from then on each scan is kept in the outbox first, judged here as walk.scan()
-// judges it (the bin, suggested or another storage bin as an override, then the
-// item), shown, and sent through the one sync API as a "putaway" scan (subject_id =
+// from then on each scan is kept in the outbox first, judged by putaway-rules.js as
+// walk.scan() judges it (the bin, suggested or another storage bin as an override,
+// then the item), shown, and sent through the one sync API as a "putaway" scan (subject_id =
 // run, line_id = task). A task done by someone else meanwhile comes back as a
 // conflict. Offline, /putaway/<id> opens the shell (/offline/putaway).
 (function () {
   "use strict";
-  if (!window.Outbox || !window.OfflineScreen) return;
+  if (!window.Outbox || !window.OfflineScreen || !window.WarehousePutawayRules) return;
   Outbox.registerCopy("putaway", { kind: "putaway", key: "subject_id" });
 
-  var S = window.OfflineScreen, h = S.h, say = S.say;
+  var S = window.OfflineScreen, h = S.h, say = S.say, rules = window.WarehousePutawayRules;
   var root, strings, runId, copy = null, chain = Promise.resolve();
 
   function fmt(text, values) {
@@ -20,56 +20,14 @@
     });
   }
 
-  function readScan(raw) {
-    var B = window.WarehouseBarcodes;
-    return B ? B.readScan(raw) : { text: String(raw || "").trim(), keys: [String(raw || "").trim()], errors: [] };
-  }
+  function nextTask(run) { return rules.nextTask(run); }
 
-  function nextTask(run) {
-    return run.tasks.filter(function (t) { return t.status === "pending"; })[0] || null;
-  }
-
-  // The copy's codes as sets, built once per copy taken (not stored with it).
-  var known = { key: null, sets: null };
-  function sets(run) {
-    var key = run.subject_id + "@" + run.refreshed_at;
-    if (known.key !== key) {
-      var codes = run.catalog || {};
-      known = { key: key, sets: { bins: new Set(run.bins || []), other: new Set(run.other_locations || []),
-                                  barcodes: new Set(codes.barcodes || []), skus: new Set(codes.skus || []) } };
-    }
-    return known.sets;
-  }
-
-  // walk.scan()'s answers, for what the device knows. Changes the copy when ok.
+  // The rules are putaway-rules.js's; the scan names the task it was judged against.
   function judge(run, entry) {
     if (!run) return { ok: false, message: strings.notHere };
-    if (run.status !== "finished") return { ok: false, message: strings.notReady };
-    var task = nextTask(run);
-    if (!task) return { ok: false, message: strings.taskDone };
-    entry.line_id = task.task_id;
-    var scan = readScan(entry.code), codes = sets(run);
-    if (!scan.text) return { ok: false, message: strings.empty };
-    if (codes.bins.has(scan.text)) {
-      task.location_confirmed = true;
-      task.location_code = scan.text;
-      task.override = scan.text !== task.suggested.code;
-      return { ok: true, message: task.override
-        ? fmt(strings.override, { code: scan.text, suggested: task.suggested.code })
-        : fmt(strings.binOk, { code: scan.text }) };
-    }
-    if (codes.other.has(scan.text)) return { ok: false, message: fmt(strings.notStorage, { code: scan.text }) };
-    var product = task.product;
-    var mine = product.keys.some(function (k) { return scan.keys.indexOf(k) >= 0; }) || product.sku === scan.text;
-    var someProduct = mine || scan.keys.some(function (k) { return codes.barcodes.has(k); }) || codes.skus.has(scan.text);
-    if (!someProduct) {
-      var reason = window.WarehouseBarcodes && window.WarehouseBarcodes.reasonOf(scan);
-      return { ok: false, message: reason || fmt(strings.unknown, { code: scan.text }) };
-    }
-    if (!task.location_confirmed) return { ok: false, message: fmt(strings.binFirst, { code: task.suggested.code }) };
-    if (!mine) return { ok: false, message: fmt(strings.wrongItem, { sku: product.sku }) };
-    task.status = "done";
-    return { ok: true, message: fmt(strings.putAway, { qty: task.quantity, sku: product.sku, bin: task.location_code }) };
+    var verdict = rules.judge(run, entry.code, strings);
+    if (verdict.line_id) entry.line_id = verdict.line_id;
+    return verdict;
   }
 
   function taskCard(task) {
