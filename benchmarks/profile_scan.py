@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/profile_scan.py                 # SQLite, 400 scans
     .venv/bin/python benchmarks/profile_scan.py --db postgres --scans 400 --top 30
+    .venv/bin/python benchmarks/profile_scan.py --action receive   # receiving.py's receipt
 
 Seeds a migrated database like scan_throughput.py, then sends one-scan POST
 /api/v1/scans requests (location, item, ...) through the Flask test client in this
@@ -58,6 +59,35 @@ class SqlCounter:
         self.transactions, self.held = 0, []
 
 
+class ReceiveScans:
+    """receiving.py's handheld, in process: one receive scan of one unit, line after line."""
+
+    def __init__(self, facts):
+        self.facts, self.seq = facts, 0
+
+    def next_scan(self):
+        """('receive', the scan's JSON)."""
+        import uuid
+        from datetime import datetime, timezone
+        codes = self.facts["codes"]
+        self.seq += 1
+        return "receive", {
+            "id": str(uuid.uuid4()), "seq": self.seq, "user_id": self.facts["user_id"],
+            "device_time": datetime.now(timezone.utc).isoformat(), "action": "receive",
+            "code": codes[self.seq % len(codes)], "quantity": 1,
+            "subject_id": self.facts["receipt_id"]}
+
+    def body(self, scans):
+        """The request body."""
+        import json
+        return json.dumps({"device_id": self.facts["device_id"], "scans": scans})
+
+    def headers(self):
+        """The device token, as JSON."""
+        return {"Authorization": f"Bearer {self.facts['token']}",
+                "Content-Type": "application/json"}
+
+
 def timed(client, make_request, count, counter):
     """Run count requests without a profiler; return (ms per request, SQL counts, held)."""
     counter.reset()
@@ -105,6 +135,9 @@ def main(argv=None):
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--scans", type=int, default=400)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--action", choices=("pick", "receive"), default="pick",
+                        help="pick scans (scan_throughput.py's lists) or receive scans "
+                             "(receiving.py's 2,000-line receipt)")
     args = parser.parse_args(argv)
     (label, make_db), = databases([args.db])
     with make_db() as url, tempfile.TemporaryDirectory(prefix="bench-prof-") as folder:
@@ -112,9 +145,13 @@ def main(argv=None):
         app = env.app()
         from webapp.extensions import db
         with app.app_context():
-            picker, = seed([args.scans + 10])
+            if args.action == "receive":
+                import receiving
+                scanner = ReceiveScans(receiving.seed())
+            else:
+                picker, = seed([args.scans + 10])
+                scanner = ApiScanner(picker)
             counter = SqlCounter(db.engine)
-        scanner = ApiScanner(picker)
         client = app.test_client()
 
         def scan(c):

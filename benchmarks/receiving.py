@@ -40,7 +40,7 @@ def seed():
     import random
 
     from webapp import demo
-    from webapp.accounts.services import create_user, register_device
+    from webapp.accounts.services import create_user, record_sign_in, register_device
     from webapp.catalog.models import Warehouse
     from webapp.extensions import db
     from webapp.receiving.intake import intake
@@ -51,13 +51,17 @@ def seed():
     products = demo._products(random.Random(5), LINES)
     with _cheap_password_hashing():
         user = create_user("bench-receiver", "bench-password", ["receiver"])
-    device, token = register_device("bench-receiving")
+    devices = []
+    for n in range(20):  # one handheld per client, as at a dock: not 20 clients on one device row
+        device, token = register_device(f"bench-receiving-{n}", roles=["receiver"])
+        record_sign_in(device.id, user.id)  # a device sends only the scans of people signed in on it
+        devices.append((device.id, token))
     result = intake({"source": "purchase", "reference": "BENCH-1", "dock": "RCV-01",
                      "lines": [{"sku": p.sku, "quantity": UNITS} for p in products]})
     db.session.commit()
     codes = [p.barcodes[0].code for p in products]
-    return {"user_id": user.id, "device_id": device.id, "token": token,
-            "receipt_id": result.receipt_id, "codes": codes}
+    return {"user_id": user.id, "device_id": devices[0][0], "token": devices[0][1],
+            "devices": devices, "receipt_id": result.receipt_id, "codes": codes}
 
 
 def _locations(db, warehouse):
@@ -81,8 +85,9 @@ class ReceiveScanner:
 
     kind = "receive"
 
-    def __init__(self, facts, start):
+    def __init__(self, facts, start, device=0):
         self.facts, self.position, self.seq = facts, start, 0
+        self.device_id, self.token = facts["devices"][device]
 
     async def prepare(self, conn):
         """Nothing to set up: the token is the credential."""
@@ -95,9 +100,9 @@ class ReceiveScanner:
         scan = {"id": str(uuid.uuid4()), "seq": self.seq, "user_id": self.facts["user_id"],
                 "device_time": datetime.now(timezone.utc).isoformat(), "action": "receive",
                 "code": code, "quantity": 1, "subject_id": self.facts["receipt_id"]}
-        body = json.dumps({"device_id": self.facts["device_id"], "scans": [scan]}).encode()
+        body = json.dumps({"device_id": self.device_id, "scans": [scan]}).encode()
         status, _h, answer = await conn.request("POST", "/api/v1/scans", {
-            "Authorization": f"Bearer {self.facts['token']}",
+            "Authorization": f"Bearer {self.token}",
             "Content-Type": "application/json"}, body)
         if status != 200:
             return self.kind, status, False, answer[:300].decode(errors="replace")
@@ -107,7 +112,7 @@ class ReceiveScanner:
 
 def scan_load(port, facts, clients, count):
     """Receive scans and the health baseline with the same clients; their summaries."""
-    scanners = [ReceiveScanner(facts, n * (LINES // clients)) for n in range(clients)]
+    scanners = [ReceiveScanner(facts, n * (LINES // clients), n) for n in range(clients)]
     samples, wall, _r = run_load(port, scanners, count)
     scans = summarize(samples, wall)
     samples, wall, _r = run_load(port, [HealthClient() for _ in range(clients)], count)

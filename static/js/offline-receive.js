@@ -123,7 +123,59 @@
     take(code, qty, {}, null);
   }
 
-  function mine(entry) { return entry.action === action && entry.subject_id === receiptId; }
+  // A receipt's close waits in the outbox beside its scans (a return has no close).
+  function mine(entry) {
+    return (entry.action === action || (action === "receive" && entry.action === "receive_close"))
+      && entry.subject_id === receiptId;
+  }
+
+  // Closing with no network: both drawings go into the outbox as one "receive_close"
+  // scan, after the receipt's scans; the device's copy counts as closed from then on.
+  function closeOffline(form) {
+    var received = copy.lines.some(function (l) { return l.received_qty > 0; });
+    if (!received) { render({ ok: false, message: strings.nothingReceived }); return; }
+    var payload = {};
+    ["delivered_by", "company", "receiver_svg", "deliverer_svg"].forEach(function (name) {
+      payload[name] = (form.elements[name].value || "").trim();
+    });
+    chain = chain.then(function () {
+      return Outbox.recordScan({ action: "receive_close", subject_id: receiptId, code: "close", quantity: 1, payload: payload },
+        function (stored) { stored.status = "received"; return { ok: true, message: strings.closedOffline }; });
+    }).then(function (result) {
+      copy = result.copy || copy;
+      copy.status = "received";
+      showClose();
+      render(result.verdict);
+      Outbox.send();
+    }).catch(function (error) { say(String(error)); });
+  }
+
+  // The offline close form: only while the receipt is open and there is no network
+  // (or in the shell); online, the server's close page also plans the put-away.
+  function showClose() {
+    var box = document.getElementById("offline-close");
+    if (!box || !copy) return;
+    var show = ["expected", "receiving"].indexOf(copy.status) >= 0 && (!navigator.onLine || !root.dataset.receiptId);
+    if (show && box.hidden) {
+      box.hidden = false;
+      window.dispatchEvent(new Event("resize"));  // the signature pads size their canvas to the box
+    } else if (!show) {
+      box.hidden = true;
+    }
+  }
+
+  function wireClose() {
+    var form = document.getElementById("offline-close-form");
+    if (!form || form.dataset.wired) return;
+    form.dataset.wired = "1";
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;  // the signature field refused an empty drawing
+      event.preventDefault();
+      closeOffline(form);
+    });
+    window.addEventListener("online", showClose);
+    window.addEventListener("offline", showClose);
+  }
 
   function start(stored) {
     copy = stored;
@@ -134,12 +186,13 @@
     if (button) button.hidden = true;
     say(fmt(strings.taken, { number: copy.number }));
     render(null);
+    wireClose();
+    showClose();
   }
 
   function takeOffline() {
     say(strings.taking);
-    screen.fetchJson(root.dataset.offlineUrl.replace("/0/", "/" + receiptId + "/"))
-      .then(function (payload) { return Outbox.putCopy(action, payload).then(function () { return Outbox.getCopy(action, receiptId); }); })
+    screen.takeCopy(action, root.dataset.offlineUrl.replace("/0/", "/" + receiptId + "/"), receiptId)
       .then(start, function (error) { say(fmt(strings.takeFailed, { reason: error.message })); });
   }
 
@@ -152,6 +205,7 @@
     var match = new RegExp(root.dataset.path || "/receiving/(\\d+)").exec(location.pathname);
     receiptId = Number(root.dataset.receiptId || (match && match[1]));
     Outbox.registerCopy(action, { kind: root.dataset.kind || "receipt", key: "subject_id" });
+    if (action === "receive") Outbox.registerCopy("receive_close", { kind: "receipt", key: "subject_id" });
     var button = document.getElementById("take-offline");
     if (button) button.addEventListener("click", takeOffline);
     if (!receiptId) return;

@@ -98,6 +98,14 @@
     });
   }
 
+  // Fetch the server's copy of subject `id` for `action` and keep it on the device;
+  // resolves with the copy as stored (Outbox.registerCopy named its kind).
+  function takeCopy(action, url, id) {
+    return fetchJson(url).then(function (payload) {
+      return Outbox.putCopy(action, payload).then(function () { return Outbox.getCopy(action, id); });
+    });
+  }
+
   // The scans of this screen the server refused (mine(entry) picks them), listed in
   // #outbox-problems; they stay on the device until dismissed.
   function showProblems(mine, strings) {
@@ -126,5 +134,5 @@
   }
 
   window.OfflineScreen = { h: h, feedback: feedback, say: say, takeOverScanField: takeOverScanField,
-                           fetchJson: fetchJson, showProblems: showProblems, watchOutbox: watchOutbox };
+                           fetchJson: fetchJson, takeCopy: takeCopy, showProblems: showProblems, watchOutbox: watchOutbox };
 })();

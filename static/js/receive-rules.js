@@ -11,7 +11,7 @@
   var ENGLISH = {
     closed: "Receipt %(number)s is %(state)s.",
     badQuantity: "Quantity must be a whole number from 1 to 100000.",
-    unknown: "Unknown barcode: %(code)s",
+    unknown: "Unknown barcode %(code)s.",
     over: "More than expected for %(sku)s (%(got)d of %(expected)d received). Give a reason to accept.",
     unexpected: "%(sku)s is not on this receipt. Give a reason to accept it.",
     received: "%(qty)d × %(sku)s received (合格).",

@@ -33,7 +33,8 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, Wave
 from webapp.receiving import putaway
 from webapp.receiving import services as receiving
-from webapp.receiving.models import InspectionPhoto, Receipt
+from webapp.receiving.corrections import drop_line
+from webapp.receiving.models import InspectionPhoto, Receipt, ReceiptLine
 from webapp.reconciliation.services import request_run
 from webapp.sync.models import ScanRecord
 
@@ -149,6 +150,9 @@ def _receiving():
     receiver = db.session.scalar(select(User.id).where(User.username == "receiver"))
     receiving_id, received_id = db.session.scalars(
         select(Receipt.id).order_by(Receipt.id).limit(2)).all()
+    supervisor = db.session.scalar(select(User.id).where(User.username == "supervisor"))
+    for line in db.session.scalars(select(ReceiptLine).where(ReceiptLine.problem.is_not(None))):
+        drop_line(line.id, supervisor)  # the demo's held line, put right before receiving
     for receipt_id in (receiving_id, received_id):
         assert receiving.scan(receipt_id, receiver, sku_of(receipt_id)).ok
     assert receiving.scan(receiving_id, receiver, sku_of(receiving_id), outcome="fail",
@@ -158,6 +162,7 @@ def _receiving():
     putaway.plan(run)
     assert run.tasks, "the received units should have somewhere to go"
     return {"receipt": receiving_id, "receipt_received": received_id, "putaway_run": run.id,
+            "line": db.session.get(Receipt, receiving_id).lines[0].id,
             "photo": _first(InspectionPhoto)}
 
 

@@ -37,6 +37,17 @@ def new_receipt(server, lines):
         return result.receipt_id
 
 
+def take_offline(device, receipt_id):
+    """The receiver's phone with the receipt taken offline from its receiving screen."""
+    page = track_errors(device.pages[0] if device.pages else device.new_page())
+    sign_in(page, "receiver")
+    page.goto(f"/receiving/{receipt_id}")
+    wait_for_worker(page)
+    page.locator("#take-offline").click()
+    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    return page
+
+
 def line(page, sku):
     """A line card of the receiving screen."""
     return page.locator(f"#receipt-lines li[data-sku='{sku}']")
@@ -46,12 +57,7 @@ def test_receiving_offline_survives_a_reload_and_applies_once(device, server, de
                                                               screenshot):
     (ean_a, _n, sku_a), (ean_b, _m, sku_b) = demo_products[20], demo_products[21]
     receipt_id = new_receipt(server, [(sku_a, 3), (sku_b, 1)])
-    page = track_errors(device.pages[0] if device.pages else device.new_page())
-    sign_in(page, "receiver")
-    page.goto(f"/receiving/{receipt_id}")
-    wait_for_worker(page)
-    page.locator("#take-offline").click()
-    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    page = take_offline(device, receipt_id)
     expect(page.locator("#receipt-lines[data-offline='1']")).to_be_attached()
 
     device.set_offline(True)
@@ -101,12 +107,7 @@ def test_a_scan_made_offline_for_a_receipt_closed_meanwhile_is_a_conflict(device
                                                                           demo_products):
     (ean_a, _n, sku_a) = demo_products[22]
     receipt_id = new_receipt(server, [(sku_a, 5)])
-    page = track_errors(device.pages[0] if device.pages else device.new_page())
-    sign_in(page, "receiver")
-    page.goto(f"/receiving/{receipt_id}")
-    wait_for_worker(page)
-    page.locator("#take-offline").click()
-    expect(page.locator("#offline-state")).to_contain_text("is on this device")
+    page = take_offline(device, receipt_id)
     device.set_offline(True)
     scan(page, ean_a)
     expect(waiting(page)).to_have_text("1 waiting")
@@ -119,3 +120,48 @@ def test_a_scan_made_offline_for_a_receipt_closed_meanwhile_is_a_conflict(device
     with live_db(server):
         record = db.session.scalar(select(ScanRecord).where(ScanRecord.subject_id == receipt_id))
         assert record.status == "conflict" and "cancelled" in record.reason
+
+
+def test_a_receipt_closed_offline_with_both_signatures_closes_when_the_network_returns(
+        device, server, demo_products, run_worker):
+    from test_receiving import draw_signature
+    from webapp.receiving.models import PutawayRun
+    from webapp.signatures.models import Signature
+    (ean_a, _n, sku_a) = demo_products[23]
+    receipt_id = new_receipt(server, [(sku_a, 2)])
+    page = take_offline(device, receipt_id)
+    expect(page.locator("#offline-close")).to_be_hidden()  # online: the server's close page
+
+    device.set_offline(True)
+    page.reload()  # the shell, from the worker's cache
+    scan(page, ean_a)
+    scan(page, ean_a)
+    expect(line(page, sku_a)).to_have_attribute("data-received", "2")
+    expect(page.locator("#offline-close")).to_be_visible()
+    draw_signature(page, "receiver")
+    page.locator("#offline-close-form input[name=delivered_by]").fill("Wang Fang")
+    page.locator("#offline-close-form input[name=company]").fill("Offline Co.")
+    draw_signature(page, "deliverer")
+    page.get_by_role("button", name="Close on this device").click()
+    expect(page.locator("#receipt-lines .scan-ok")).to_contain_text("Closed on this device")
+    expect(page.locator("#offline-close")).to_be_hidden()
+    expect(waiting(page)).to_have_text("3 waiting")
+    scan(page, ean_a)  # the copy is closed: refused on the device, as online
+    expect(page.locator("#receipt-lines .scan-bad")).to_contain_text("received")
+
+    device.set_offline(False)
+    expect(waiting(page)).to_have_text(re.compile(r"^0 waiting"), timeout=SYNC_TIMEOUT)
+    with live_db(server):
+        receipt = db.session.get(Receipt, receipt_id)
+        assert receipt.status == "received" and receipt.delivered_by == "Wang Fang"
+        assert db.session.scalar(select(ScanRecord.status).where(
+            ScanRecord.subject_id == receipt_id, ScanRecord.action == "receive_close")) == "applied"
+        assert len(db.session.scalars(select(Signature).where(
+            Signature.subject_type == "receipt", Signature.subject_id == receipt_id)).all()) == 2
+        run_id = db.session.scalar(select(PutawayRun.id).where(PutawayRun.source_id == receipt_id))
+        assert ledger_mismatches() == []
+    # The next step: the put-away, planned once the receiver opens it.
+    page.goto(f"/putaway/{run_id}")
+    run_worker(server.db_url, "default")
+    expect(page.locator("#putaway-task .task")).to_be_visible(timeout=20_000)
+    assert not page.js_errors

@@ -173,3 +173,118 @@ def test_offline_putaway_moves_once_and_a_task_done_meanwhile_conflicts(handheld
         StockMovement.reason == "putaway")).all()) == 2
     assert db.session.get(Receipt, receipt_id).status == "put_away"
     assert ledger_mismatches() == []
+
+
+def closed_and_planned(receipt, user_id, lines):
+    """A receipt of `lines` [(product, units)] received, closed and planned: its run."""
+    receipt_id = receipt([(p.sku, qty) for p, qty in lines])
+    receiver = user_id("receiver")
+    for product, qty in lines:
+        services.scan(receipt_id, receiver, product.sku, qty)
+    run = services.close(receipt_id, receiver, "Li Lei", "ACME", **SIGNED)
+    putaway.plan(run)
+    db.session.commit()
+    return run
+
+
+def test_the_offline_copy_of_a_run_holds_what_the_handheld_judges_with(handheld, receipt,
+                                                                        user_id):
+    p1, p2 = products(2)
+    run = closed_and_planned(receipt, user_id, [(p1, 2), (p2, 1)])
+    client, headers = handheld
+    first = sorted(run.tasks, key=lambda t: (t.walk, t.sequence))[0]
+    assert walk.scan(run.id, user_id("receiver"), first.suggested.code).ok
+    db.session.commit()
+    copy = client.get(f"/api/v1/putaway/{run.id}/offline", headers=headers).get_json()
+    assert [t["task_id"] for t in copy["tasks"]] == [
+        t.id for t in sorted(run.tasks, key=lambda t: (t.walk, t.sequence))]
+    assert copy["tasks"][0]["location_confirmed"] is True
+    assert copy["tasks"][0]["location_code"] == first.suggested.code
+    assert set(ean(p) for p in (p1, p2)) <= {k for t in copy["tasks"] for k in t["product"]["keys"]}
+    assert first.suggested.code in copy["bins"]
+    assert first.from_location.code in copy["other_locations"]
+    assert copy["number"] == db.session.get(Receipt, run.source_id).number
+
+
+def test_the_offline_copy_waits_for_planning(handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 1)])
+    services.scan(receipt_id, user_id("receiver"), p1.sku, 1)
+    run = services.close(receipt_id, user_id("receiver"), "Li Lei", "ACME", **SIGNED)
+    db.session.commit()
+    client, headers = handheld
+    response = client.get(f"/api/v1/putaway/{run.id}/offline", headers=headers)
+    assert response.status_code == 409 and response.get_json()["status"] == "queued"
+    assert client.get("/api/v1/putaway/999999/offline", headers=headers).status_code == 404
+
+
+def test_a_handheld_walks_its_own_tasks_while_another_person_holds_the_first(
+        handheld, receipt, user_id):
+    """Offline the device walks the second task while the first is still someone's,
+    into another bin than suggested: applied, the override recorded, stock in that bin."""
+    p1, p2 = products(2)
+    run = closed_and_planned(receipt, user_id, [(p1, 2), (p2, 1)])
+    receiver = user_id("receiver")
+    first, second = sorted(run.tasks, key=lambda t: (t.walk, t.sequence))
+    assert walk.scan(run.id, receiver, first.suggested.code).ok  # someone stands at bin 1
+    db.session.commit()
+    other = db.session.scalar(select(Location).where(
+        Location.type == "storage", Location.id.not_in(
+            [first.suggested_location_id, second.suggested_location_id])).limit(1))
+    device = Device(receiver)
+    batch = [device.scan("putaway", other.code, run.id, line_id=second.id),
+             device.scan("putaway", ean(second.product), run.id, line_id=second.id),
+             device.scan("putaway", ean(second.product), run.id, line_id=second.id,
+                         refused="This put-away task was already done.")]
+    assert [s for s, _ in send(handheld, batch)] == ["applied", "applied", "rejected"]
+    second = db.session.get(type(second), second.id)
+    assert (second.status, second.override, second.location_id) == ("done", True, other.id)
+    assert on_hand(second.product_id, other.id) >= second.quantity
+    assert db.session.get(type(first), first.id).status == "pending"
+    assert db.session.get(Receipt, run.source_id).status == "received"
+    assert ledger_mismatches() == []
+
+
+def test_a_receipt_closed_offline_is_closed_after_its_scans_and_planned_when_opened(
+        handheld, receipt, user_id, sign_in):
+    from webapp.receiving.models import PutawayRun
+    from webapp.signatures.models import Signature
+    p1, p2 = products(2)
+    receipt_id = receipt([(p1.sku, 1), (p2.sku, 1)])
+    device = Device(user_id("receiver"))
+    close = {"delivered_by": "Li Lei", "company": "ACME", **SIGNED}
+    incomplete = device.scan("receive_close", "close", receipt_id, payload={"company": "ACME"})
+    assert send(handheld, [incomplete])[0][0] == "rejected"
+    batch = [device.scan("receive", ean(p1), receipt_id),
+             device.scan("receive", ean(p2), receipt_id),
+             device.scan("receive_close", "close", receipt_id, payload=close)]
+    assert [s for s, _ in send(handheld, batch)] == ["applied"] * 3
+    assert [s for s, _ in send(handheld, batch)] == ["duplicate"] * 3
+    closed = db.session.get(Receipt, receipt_id)
+    assert closed.status == "received" and closed.delivered_by == "Li Lei"
+    assert sorted(s.signer_role for s in db.session.scalars(select(Signature).where(
+        Signature.subject_id == receipt_id))) == ["deliverer", "receiver"]
+    assert closed.events[-1].note == "closed on the handheld offline"
+    run = db.session.scalar(select(PutawayRun).where(PutawayRun.source_id == receipt_id))
+    assert (run.status, run.job_id) == ("queued", None)
+    # The receiver opens the put-away: its planning job is queued then.
+    client = sign_in(handheld[0].application.test_client(), "receiver")
+    assert client.get(f"/putaway/{run.id}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(PutawayRun, run.id).job_id
+    # A second close of the same receipt (another handheld) is a conflict, kept.
+    again = device.scan("receive_close", "close", receipt_id, payload=close)
+    status, reason = send(handheld, [again])[0]
+    assert status == "conflict" and "received" in reason
+
+
+def test_a_close_made_offline_for_a_receipt_with_nothing_received_is_a_conflict(
+        handheld, receipt, user_id):
+    (p1,) = products(1)
+    receipt_id = receipt([(p1.sku, 1)])
+    close = Device(user_id("receiver")).scan(
+        "receive_close", "close", receipt_id,
+        payload={"delivered_by": "Li Lei", "company": "ACME", **SIGNED})
+    status, reason = send(handheld, [close])[0]
+    assert status == "conflict" and "Nothing was received" in reason
+    assert db.session.get(Receipt, receipt_id).status == "expected"

@@ -283,7 +283,22 @@ def _offline_receipt_path():
                       "401": {"description": "not signed in, or unknown/revoked device token"},
                       "403": {"description": "not a receiver or supervisor"},
                       "404": {"description": "no such receipt"},
-                      "409": {"description": "the receipt is closed or cancelled"}}}}
+                      "409": {"description": "the receipt is closed or cancelled, or held for a bad line"}}}}
+
+
+def _offline_putaway_path():
+    """GET /api/v1/putaway/{putaway_run_id}/offline."""
+    return {"get": {
+        "summary": "A planned put-away run, for a handheld to walk it offline",
+        "parameters": [{"name": "putaway_run_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
+        "responses": {"200": {"description": "the tasks still to do in walking order, every "
+                                             "code each product answers to, the storage "
+                                             "bins and the catalogue's codes"},
+                      "401": {"description": "not signed in, or unknown/revoked device token"},
+                      "403": {"description": "not a receiver or supervisor"},
+                      "404": {"description": "no such put-away run"},
+                      "409": {"description": "the run is not planned yet, or failed"}}}}
 
 
 def _offline_return_path():
@@ -341,6 +356,7 @@ def document():
                   "/api/v1/receipts": _receipts_path(),
                   "/api/v1/receipts/{receipt_id}/offline": _offline_receipt_path(),
                   "/api/v1/returns/{return_id}/offline": _offline_return_path(),
+                  "/api/v1/putaway/{putaway_run_id}/offline": _offline_putaway_path(),
                   "/api/v1/picklists/{list_id}/offline": _offline_path(),
                   "/api/v1/orders/{order_id}/offline": _offline_order_path(),
                   "/api/v1/orders": {"post": {

@@ -73,22 +73,30 @@ def worker_config():
         "precache": [url_for("static", filename=name) for name in _precache_files()]
                     + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
                        url_for("handoff.offline_shell"), url_for("receiving.offline_shell"),
-                       url_for("returns.offline_shell"), url_for("counts.offline_shell")],
+                       url_for("returns.offline_shell"), url_for("counts.offline_shell"),
+                       url_for("receiving.offline_putaway_shell")],
         "shell": url_for("pwa.offline_picking"),
         # Offline, a page under a prefix opens that prefix's shell (else the picking one).
         "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")],
                    [url_for("handoff.index"), url_for("handoff.offline_shell")],
                    [url_for("receiving.today"), url_for("receiving.offline_shell")],
                    [url_for("returns.dock_index"), url_for("returns.offline_shell")],
-                   [url_for("counts.my_counts"), url_for("counts.offline_shell")]],
+                   [url_for("counts.my_counts"), url_for("counts.offline_shell")],
+                   [_prefix("receiving.putaway_walk", putaway_run_id=0),
+                    url_for("receiving.offline_putaway_shell")]],
         "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
                        url_for("handoff.offline_shell"), url_for("receiving.offline_shell"),
                        url_for("returns.offline_shell"), url_for("counts.offline_shell"),
-                       url_for("pwa.device")],
+                       url_for("receiving.offline_putaway_shell"), url_for("pwa.device")],
         "scans": url_for("sync.post_scans"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "manifest": url_for("static", filename="manifest.webmanifest"),
     }
+
+
+def _prefix(endpoint, **values):
+    """The path of an endpoint's pages without their last segment (/putaway/0 -> /putaway)."""
+    return url_for(endpoint, **values).rsplit("/", 1)[0]
 
 
 @bp.route("/sw.js")

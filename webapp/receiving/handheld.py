@@ -1,14 +1,14 @@
 """The receiver's handheld screens: today's receipts, receiving and 检验, closing, 上架."""
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow, public
+from ..access import allow, device_token, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
 from ..queues import enqueue_for
-from . import inspection, putaway, services, walk
+from . import inspection, offline, putaway, services, walk
 from .jobs import plan_putaway
 from .models import FAIL_REASONS, PutawayRun, Receipt
 from .views import bp
@@ -55,6 +55,25 @@ def offline_shell():
     return render_template("receiving/offline_receive.html")
 
 
+@bp.route("/offline/putaway")
+@public
+def offline_putaway_shell():
+    """The put-away screen's shell; it walks the run kept on the device."""
+    return render_template("receiving/offline_putaway.html")
+
+
+@bp.route("/api/v1/putaway/<int:putaway_run_id>/offline")
+@device_token
+@allow(*RECEIVERS)
+def offline_putaway(putaway_run_id):
+    """A planned put-away run, for a handheld to walk with no network."""
+    run = db.get_or_404(PutawayRun, putaway_run_id)
+    if run.status != "finished":
+        return jsonify(error=_("These put-away tasks are not ready."), status=run.status), 409
+    user_id = current_user.id if current_user.is_authenticated else None
+    return jsonify(offline.putaway_payload(run, user_id))
+
+
 @bp.route("/receiving/<int:receipt_id>")
 @allow(*RECEIVERS)
 def receive(receipt_id):
@@ -63,6 +82,9 @@ def receive(receipt_id):
     if receipt.status not in services.OPEN_STATES:
         flash(_("Receipt %(number)s is %(state)s.", number=receipt.number,
                 state=receipt.status), "error")
+        return redirect(url_for("receiving.show", receipt_id=receipt.id))
+    if receipt.held:
+        flash(services.held_message(receipt), "error")
         return redirect(url_for("receiving.show", receipt_id=receipt.id))
     return render_template("receiving/receive.html", **_lines_context(receipt, None))
 
@@ -162,15 +184,23 @@ def close(receipt_id):
 @allow(*RECEIVERS)
 def putaway_walk(putaway_run_id):
     """上架: the planning job's progress, then one task at a time."""
-    run = db.get_or_404(PutawayRun, putaway_run_id)
+    run = _planning(db.get_or_404(PutawayRun, putaway_run_id))
     return render_template("receiving/putaway.html", **_walk_context(run, None))
+
+
+def _planning(run):
+    """Queue the planning job of a run that has none yet: a receipt closed offline is
+    closed by the sync API, which does not queue jobs; the first look at it does."""
+    if run.status == "queued" and not run.job_id:
+        enqueue_for(run, "default", plan_putaway, run.id, job_timeout=1800)
+    return run
 
 
 @bp.route("/putaway/<int:putaway_run_id>/status")
 @allow(*RECEIVERS)
 def putaway_status(putaway_run_id):
     """The polling fragment while the planning job runs; the task once planned."""
-    run = db.get_or_404(PutawayRun, putaway_run_id)
+    run = _planning(db.get_or_404(PutawayRun, putaway_run_id))
     return render_template("receiving/_putaway.html", **_walk_context(run, None))
 
 

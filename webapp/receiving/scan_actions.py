@@ -2,6 +2,8 @@
 
 `receive`: subject_id is the receipt, line_id the line when the device knows it,
 payload {outcome: pass|fail, reason, note, accept_note, photo (data: URL)}.
+`receive_close`: subject_id is the receipt, payload {delivered_by, company, receiver_svg,
+deliverer_svg}: the receipt closed on the handheld with both signatures, no network.
 `putaway`: subject_id is the put-away run, line_id the task.
 """
 import base64
@@ -40,13 +42,19 @@ def check_receive(record):
     return None if outcome in ("pass", "fail") else "payload.outcome must be pass or fail"
 
 
-def apply_receive(record):
-    """A receiving scan: conflicts when the receipt was closed or cancelled meanwhile."""
+def _open_receipt(record):
+    """The scan's receipt; a conflict when it was closed or cancelled meanwhile."""
     receipt = db.session.get(Receipt, record.subject_id)
     if receipt is None:
         raise Rejected("unknown receipt")
     if receipt.status not in services.OPEN_STATES:
         raise Conflict(f"receipt {receipt.number} is {receipt.status}")
+    return receipt
+
+
+def apply_receive(record):
+    """A receiving scan: conflicts when the receipt was closed or cancelled meanwhile."""
+    receipt = _open_receipt(record)
     payload = record.payload or {}
     try:
         outcome = services.scan(
@@ -64,6 +72,32 @@ def apply_receive(record):
     if not outcome.ok:
         raise Rejected(outcome.message)
     return outcome.message
+
+
+CLOSE_FIELDS = ("delivered_by", "company", "receiver_svg", "deliverer_svg")
+
+
+def check_close(record):
+    """Both names and both drawings must be there before the close is stored."""
+    payload = record.payload or {}
+    missing = [name for name in CLOSE_FIELDS if not str(payload.get(name) or "").strip()]
+    return f"payload needs {', '.join(missing)}" if missing else None
+
+
+def apply_close(record):
+    """A receipt closed offline: the online close with the drawings the device kept.
+    Anything that stops it (closed or cancelled meanwhile, held, nothing received after
+    all) is a conflict: the delivering party signed and left, so a person decides."""
+    receipt = _open_receipt(record)
+    payload = record.payload or {}
+    try:
+        services.close(receipt.id, record.user_id, payload.get("delivered_by"),
+                       payload.get("company"), receiver_svg=str(payload["receiver_svg"]),
+                       deliverer_svg=str(payload["deliverer_svg"]),
+                       note="closed on the handheld offline", device_id=record.device_id)
+    except services.ReceivingError as error:
+        raise Conflict(str(error)) from error
+    return f"receipt {receipt.number} closed; put-away is planned when the tasks are opened"
 
 
 def apply_putaway(record):
@@ -84,5 +118,7 @@ def apply_putaway(record):
 
 register("receive", roles={"receiver", "supervisor"}, needs=("subject_id",),
          apply=apply_receive, check=check_receive)
+register("receive_close", roles={"receiver", "supervisor"}, needs=("subject_id",),
+         apply=apply_close, check=check_close)
 register("putaway", roles={"receiver", "supervisor"}, needs=("subject_id", "line_id"),
          apply=apply_putaway)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Location
-from ..catalog.services import CatalogError, resolve_code
+from ..catalog.services import CatalogError, product_row_for_scan, resolve_code
 from ..accounts.models import User
 from ..extensions import db
 from ..signatures.services import store_signature
@@ -58,6 +58,20 @@ def open_receipt(receipt_id):
     return receipt
 
 
+def receivable(receipt_id):
+    """An open receipt that is not held for a bad line, or ReceivingError saying why."""
+    receipt = open_receipt(receipt_id)
+    if receipt.held:
+        raise ReceivingError(held_message(receipt))
+    return receipt
+
+
+def held_message(receipt):
+    """Why a held receipt cannot be received yet."""
+    return _("Receipt %(number)s is held: a supervisor must fix or drop its bad lines "
+             "first.", number=receipt.number)
+
+
 def today_receipts(today=None):
     """Receipts to work on: those being received, then those expected by today."""
     today = today or warehouse_today()
@@ -92,17 +106,18 @@ def source_of(receipt, line):
 def scan(receipt_id, user_id, code, quantity=1, *, device_id=None, accept_note="",
          outcome="pass", reason=None, note="", photos=(), line_id=None):
     """Judge a scanned unit (or `quantity` of them) and accept it if it fits."""
-    receipt = open_receipt(receipt_id)
+    receipt = receivable(receipt_id)
     if isinstance(quantity, bool) or not isinstance(quantity, int) \
             or not 0 < quantity <= MAX_SCAN_QTY:
         return ScanOutcome(False, _("Quantity must be a whole number from 1 to 100000."))
-    try:
-        kind, product = resolve_code(code)
-    except CatalogError as error:
-        return ScanOutcome(False, str(error))
-    if kind != "product":
-        return ScanOutcome(False, _("%(code)s is a location, not an item.", code=product.code))
     scan_read = read_scan(code)  # the one parser: GS1 lot (AI 10) and expiry (AI 17)
+    product = product_row_for_scan(scan_read)
+    if product is None:  # a location, or why the code is refused
+        try:
+            _kind, location = resolve_code(code)
+        except CatalogError as error:
+            return ScanOutcome(False, str(error))
+        return ScanOutcome(False, _("%(code)s is a location, not an item.", code=location.code))
     lot, expiry = scan_read.lot or "", scan_read.expiry
     line = _line_for(receipt, product.id, lot, line_id)
     problem = _problem(receipt, line, product, quantity)
@@ -207,7 +222,7 @@ def _count(receipt, line, quantity, outcome, user_id):
 def close(receipt_id, user_id, delivered_by, company, *, receiver_svg, deliverer_svg,
           note="", device_id=None):
     """Close a receipt (received) with both signatures and create its put-away run."""
-    receipt = open_receipt(receipt_id)
+    receipt = receivable(receipt_id)
     if not any(line.received_qty for line in receipt.lines):
         raise ReceivingError(_("Nothing was received; cancel the receipt instead."))
     delivered_by, company = (delivered_by or "").strip(), (company or "").strip()

@@ -1,5 +1,5 @@
 """Receipts for the supervisor: list, CSV import, detail, 明细表, 入库单, API intake."""
-from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect,
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +9,7 @@ from ..access import allow, device_token
 from ..catalog.labels import code128_svg
 from ..core.home import register_hint
 from ..extensions import csrf, db
-from . import documents, inspection, intake, labels, offline, services
+from . import corrections, documents, inspection, intake, labels, offline, services
 from .models import RECEIPT_STATES, InspectionPhoto, Receipt
 
 bp = Blueprint("receiving", __name__, template_folder="templates")
@@ -87,6 +87,44 @@ def cancel(receipt_id):
     return redirect(url_for("receiving.show", receipt_id=receipt_id))
 
 
+@bp.route("/receipts/<int:receipt_id>/lines/<int:line_id>/fix", methods=["POST"])
+@allow(*MANAGERS)
+def fix_line(receipt_id, line_id):
+    """Give a held line a known SKU and a sound quantity."""
+    return _correct(receipt_id, line_id, lambda: corrections.fix_line(
+        line_id, current_user.id, request.form.get("sku", ""), request.form.get("quantity", ""),
+        request.form.get("lot")))
+
+
+@bp.route("/receipts/<int:receipt_id>/lines/<int:line_id>/drop", methods=["POST"])
+@allow(*MANAGERS)
+def drop_line(receipt_id, line_id):
+    """Take a bad line off a held receipt."""
+    return _correct(receipt_id, line_id,
+                    lambda: corrections.drop_line(line_id, current_user.id) or "")
+
+
+def _correct(receipt_id, line_id, correction):
+    """Run a correction of one of the receipt's lines; back to the receipt with what it did."""
+    receipt = db.get_or_404(Receipt, receipt_id)
+    if not any(line.id == line_id for line in receipt.lines):
+        abort(404)
+    try:
+        problem = correction()
+    except services.ReceivingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("receiving.show", receipt_id=receipt_id)), 303
+    db.session.commit()
+    if problem:
+        flash(_("Line not fixed yet: %(problem)s", problem=problem), "error")
+    elif receipt.held:
+        flash(_("Line corrected. Other lines still hold the receipt."), "ok")
+    else:
+        flash(_("Line corrected. The receipt can be received now."), "ok")
+    return redirect(url_for("receiving.show", receipt_id=receipt_id)), 303
+
+
 @bp.route("/receipts/<int:receipt_id>/list")
 @allow(*VIEWERS)
 def print_list(receipt_id):
@@ -138,6 +176,8 @@ def offline_receipt(receipt_id):
     if receipt.status not in services.OPEN_STATES:
         return jsonify(error=f"Receipt {receipt.number} is {receipt.status}.",
                        status=receipt.status), 409
+    if receipt.held:
+        return jsonify(error=services.held_message(receipt), status="held"), 409
     user_id = current_user.id if current_user.is_authenticated else None
     return jsonify(offline.receipt_payload(receipt, user_id))
 

@@ -47,8 +47,8 @@ def scan(run_id, user_id, code, *, device_id=None, task_id=None):
     run = db.session.get(PutawayRun, run_id)
     if run is None or run.status != "finished":
         raise WalkError(_("These put-away tasks are not ready."))
-    task = current_task(run)
-    if task is None or (task_id is not None and task.id != task_id):
+    task = current_task(run) if task_id is None else _named_task(run, task_id)
+    if task is None:
         raise TaskGone(_("This put-away task was already done."))
     try:
         kind, thing = resolve_code(code)
@@ -69,6 +69,17 @@ def scan(run_id, user_id, code, *, device_id=None, task_id=None):
     return WalkOutcome(True, _("%(qty)d × %(sku)s put away in %(bin)s (上架).",
                                qty=task.quantity, sku=task.product.sku,
                                bin=task.location.code))
+
+
+def _named_task(run, task_id):
+    """The task a handheld walked offline, when it is still to do (another person may
+    have done it meanwhile, or the run was planned again): None otherwise. Offline the
+    handheld walks its own order, so any pending task of the run is taken, not only
+    the first."""
+    task = db.session.get(PutawayTask, task_id)
+    if task is None or task.run_id != run.id or task.status != "pending":
+        return None
+    return task
 
 
 def _bin_scan(task, location):
