@@ -119,6 +119,38 @@
     var marker = elt.matches("[data-feedback]") ? elt : elt.querySelector("[data-feedback]");
     if (marker) feedback(marker);
   });
+  // A refused htmx request must say why. htmx 2 swaps no 4xx/5xx answer, so a form
+  // answered 422 (its own page with the problems marked) or 403/409 (the error
+  // fragment) showed nothing at all. A form's own answer is swapped as a 2xx would
+  // be; the shared error fragment (templates/_error.html) goes to one alert at the top
+  // of the page instead, so the widget that asked (a scan field, a table) stays.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status < 400) return;
+    var text = xhr.responseText || "";
+    if (/^\s*<div class="error-box"/.test(text)) {
+      event.detail.shouldSwap = false;
+      showRequestError(text);
+    } else if (xhr.status < 500 && text) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var old = document.getElementById("request-error");
+    if (old) old.remove();
+  });
+  function showRequestError(html) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var old = document.getElementById("request-error");
+    if (old) old.remove();
+    var box = document.createElement("div");
+    box.id = "request-error";
+    box.innerHTML = html;
+    main.insertBefore(box, main.firstChild);
+    box.scrollIntoView({block: "nearest"});
+  }
   // Two-step buttons: a deliberate action (a short pick, cancelling an order) is first
   // chosen, then confirmed or undone; nothing is sent on the first tap.
   //   [data-two-step]          the box; its [data-step-choose] buttons pick the choice
