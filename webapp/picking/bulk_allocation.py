@@ -42,12 +42,12 @@ def allocate_chunk(order_ids, user_id=None):
     if not orders:
         return {}
     lines = _lines(list(orders))
-    held = _active_reservations([line["id"] for line in lines])
-    levels = _lock_levels({line["product_id"] for line in lines} - {None})
+    held = _active_reservations([line.id for line in lines])
+    levels = _lock_levels({line.product_id for line in lines} - {None})
     plan = _Plan(levels, held)
     by_order = defaultdict(list)
     for line in lines:
-        by_order[line["order_id"]].append(line)
+        by_order[line.order_id].append(line)
     for order_id in order_ids:
         if order_id in orders:
             plan.allocate(order_id, orders[order_id], by_order[order_id])
@@ -58,28 +58,26 @@ def allocate_chunk(order_ids, user_id=None):
 
 def _lock_orders(order_ids):
     """{id: status} of the orders still waiting for allocation, locked."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Order.id, Order.status).where(Order.id.in_(order_ids))
         .order_by(Order.id).with_for_update(of=Order)).all()
     return {row.id: row.status for row in rows if row.status in ALLOCATABLE}
 
 
 def _lines(order_ids):
-    """The orders' lines, each a dict, in line order."""
-    rows = db.session.execute(
+    """The orders' lines (rows with named columns), in line order."""
+    return db.session.connection().execute(
         select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, OrderLine.sku,
                OrderLine.quantity, OrderLine.picked_qty)
-        .where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id))
-    return [dict(row._mapping) for row in rows]
+        .where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)).all()
 
 
 def _active_reservations(line_ids):
-    """The active reservations of these lines, as dicts."""
-    rows = db.session.execute(
+    """The active reservations of these lines (rows with named columns)."""
+    return db.session.connection().execute(
         select(Reservation.id, Reservation.order_line_id, Reservation.product_id,
                Reservation.location_id, Reservation.quantity)
-        .where(Reservation.order_line_id.in_(line_ids), Reservation.active.is_(True)))
-    return [dict(row._mapping) for row in rows]
+        .where(Reservation.order_line_id.in_(line_ids), Reservation.active.is_(True))).all()
 
 
 def _lock_levels(product_ids):
@@ -88,7 +86,7 @@ def _lock_levels(product_ids):
     blocked = exists().where(LocationBlock.location_id == StockLevel.location_id,
                              LocationBlock.product_id == StockLevel.product_id,
                              LocationBlock.cleared_at.is_(None))
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
                StockLevel.quantity - StockLevel.reserved, Location.active, blocked)
         .join(Location, Location.id == StockLevel.location_id)
@@ -110,7 +108,7 @@ class _Plan:
                 self.free[product][location] = free
         self.held = defaultdict(list)  # line -> its active reservations from before
         for reservation in held:
-            self.held[reservation["order_line_id"]].append(reservation)
+            self.held[reservation.order_line_id].append(reservation)
         self.made, self.released, self.short = [], [], {}
         self.delta = defaultdict(int)  # level id -> change of reserved
         self.status, self.before = {}, {}
@@ -121,16 +119,16 @@ class _Plan:
         for line in lines:
             missing = self._reserve_line(line, made)
             if missing:
-                shortfalls.append(shortfall(line["sku"], missing, line["quantity"]))
+                shortfalls.append(shortfall(line.sku, missing, line.quantity))
         self.before[order_id] = status
         if shortfalls:
             for product, location, quantity, _line in made:  # never written
                 self._give_back(product, location, quantity)
             for line in lines:
-                for reservation in self.held.pop(line["id"], ()):
-                    self.released.append(reservation["id"])
-                    self._give_back(reservation["product_id"], reservation["location_id"],
-                                    reservation["quantity"])
+                for reservation in self.held.pop(line.id, ()):
+                    self.released.append(reservation.id)
+                    self._give_back(reservation.product_id, reservation.location_id,
+                                    reservation.quantity)
             self.short[order_id] = "; ".join(shortfalls)
             self.status[order_id] = "short"
         else:
@@ -140,9 +138,9 @@ class _Plan:
     def _reserve_line(self, line, made):
         """Take what the line still needs; append (product, location, qty, line) to made;
         return the units still missing."""
-        product = line["product_id"]
-        need = (line["quantity"] - line["picked_qty"]
-                - sum(r["quantity"] for r in self.held.get(line["id"], ())))
+        product = line.product_id
+        need = (line.quantity - line.picked_qty
+                - sum(r.quantity for r in self.held.get(line.id, ())))
         if need <= 0:
             return 0
         free = self.free.get(product, {})
@@ -153,7 +151,7 @@ class _Plan:
             take = min(need, available)
             free[location] -= take
             self.delta[self.levels[product, location][0]] += take
-            made.append((product, location, take, line["id"]))
+            made.append((product, location, take, line.id))
             need -= take
         return max(need, 0)
 

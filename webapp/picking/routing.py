@@ -368,8 +368,9 @@ def optimize(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
              passes: int = MAX_PASSES) -> Route:
     """The route the app uses: local search over the exact metric, never worse than S-shape.
 
-    The largest gap order and the nearest-neighbour order are each improved by 2-opt; the
-    shorter is then improved by Or-opt and 2-opt in turn. The S-shape order wins if it is
+    The shorter of the largest gap order and the nearest-neighbour order is improved by
+    2-opt, then by Or-opt and 2-opt in turn (2-opt from both starts walked 0.1 % less in
+    benchmarks/wave_planning.py, for a quarter more routing time). The S-shape order wins if it is
     no longer, so the result is never longer than S-shape. The length is ``route_length``
     of the returned stops (the distance matrix is built once per call).
     """
@@ -378,9 +379,8 @@ def optimize(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
         return Route([], 0.0)
     dist = distance_matrix(points, layout.length)
     tours = [_largest_gap_tour(points, layout.length)[0], nearest_neighbour(dist)]
-    for tour in tours:
-        two_opt(tour, dist, passes)
     tour = min(tours, key=lambda t: tour_length(t, dist))
+    two_opt(tour, dist, passes)
     if len(points) > 3:  # with three faces or fewer 2-opt has already tried every order
         improve(tour, dist, passes)
     baseline = _s_shape_tour(points, layout.length)[0]

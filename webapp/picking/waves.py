@@ -96,7 +96,7 @@ def run_wave(wave, progress=None):
 
 def _stops(unplanned):
     """One stop per active reservation of the orders: what to take from where."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Reservation.id, Reservation.order_line_id, Reservation.product_id,
                Reservation.location_id, Reservation.quantity, OrderLine.order_id,
                Location.zone, Location.aisle, Location.bay, Location.level)
@@ -121,8 +121,9 @@ def _orders_for_batching(unplanned, stops):
     by_order = {}
     for stop in stops:
         by_order.setdefault(stop["order_id"], []).append(stop)
-    rows = db.session.execute(select(Order.id, Order.priority, Order.cutoff_at, Order.carrier)
-                              .where(Order.id.in_(unplanned)).order_by(Order.id))
+    rows = db.session.connection().execute(
+        select(Order.id, Order.priority, Order.cutoff_at, Order.carrier)
+        .where(Order.id.in_(unplanned)).order_by(Order.id))
     # Cutoffs are rounded to the hour (a carrier collection): orders in one tier of
     # priority and cutoff can share a cart, a cutoff per order would forbid it.
     return [{"id": r.id, "priority": r.priority, "carrier": r.carrier, "lines": by_order[r.id],
