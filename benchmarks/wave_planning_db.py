@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import Environment, databases, table  # noqa: E402
-from wave_planning import CARRIERS, CUTOFFS, PRIORITIES  # noqa: E402
+from wave_planning import make_orders  # noqa: E402
 
 PLANS = {"full": dict(orders=100_000, zones="ABCDEFGHIJ", aisles=20, bays=50, levels=5,
                       ratio_orders=2_000),
@@ -62,33 +62,22 @@ def seed(plan, orders, rng_seed=2026):
         {"id": n, "warehouse_id": 1, "code": f"{z}-{a:02d}-{b:02d}-{lv}", "type": "storage",
          "zone": z, "aisle": a, "bay": b, "level": lv, "active": True}
         for n, (z, a, b, lv) in enumerate(places, 1)])
-    slots = list(range(1, len(places) + 1))
-    rng.shuffle(slots)  # the product of popularity rank r lives at slots[r]
-    conn.execute(insert(Product), [{"id": n, "sku": f"B{n:06d}", "name": f"Item {n}",
+    place_id = {place: n for n, place in enumerate(places, 1)}
+    conn.execute(insert(Product), [{"id": n, "sku": f"P{n - 1:05d}", "name": f"Item {n}",
                                     "active": True} for n in range(1, len(places) + 1)])
-    cum, total = [], 0.0
-    for rank in range(len(places)):
-        total += 1.0 / (rank + 1)
-        cum.append(total)
-    sizes = [1] * orders
-    for i in rng.choices(range(orders), k=2 * orders):
-        sizes[i] += 1
+    slots = [None] * len(places)  # product index -> its location id
     demand, order_rows, line_rows = [0] * len(places), [], []
-    for number, size in enumerate(sizes, 1):
-        products = set()
-        while len(products) < size:
-            products.add(rng.choices(range(len(places)), cum_weights=cum)[0])
+    for order in make_orders(places, orders, rng):
         order_rows.append({
-            "id": number, "channel": "bench", "channel_order_no": str(number), "status": "new",
-            "priority": rng.choices(list(PRIORITIES), list(PRIORITIES.values()))[0],
-            "carrier": rng.choices(list(CARRIERS), list(CARRIERS.values()))[0].lower(),
-            "cutoff_at": rng.choices(list(CUTOFFS), list(CUTOFFS.values()))[0]
-            .replace(tzinfo=timezone.utc), "ship_name": "Li Lei"})
-        for p in sorted(products):
-            demand[p] += 1
-            line_rows.append({"id": len(line_rows) + 1, "order_id": number,
-                              "sku": f"B{p + 1:06d}", "product_id": p + 1, "quantity": 1})
-    stock = [max(0, round(d * rng.uniform(0.8, 1.5))) for d in demand]
+            "id": order["id"], "channel": "bench", "channel_order_no": str(order["id"]),
+            "status": "new", "priority": order["priority"], "carrier": order["carrier"].lower(),
+            "cutoff_at": order["cutoff"].replace(tzinfo=timezone.utc), "ship_name": "Li Lei"})
+        for line in sorted(order["lines"], key=lambda line: line["sku"]):
+            p = int(line["sku"][1:])
+            slots[p], demand[p] = place_id[line["location"]], demand[p] + 1
+            line_rows.append({"id": len(line_rows) + 1, "order_id": order["id"],
+                              "sku": line["sku"], "product_id": p + 1, "quantity": 1})
+    stock = [max(0, round(d * rng.uniform(0.8, 1.5))) for d in demand]  # never asked: none
     conn.execute(insert(StockLevel), [
         {"product_id": p + 1, "location_id": slots[p], "quantity": q, "reserved": 0}
         for p, q in enumerate(stock) if q])

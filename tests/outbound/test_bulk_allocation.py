@@ -7,13 +7,13 @@ order states, reservations per line, reserved units per level, exceptions, event
 audit entries. Then the invariants that must hold after any allocation.
 """
 import random
-import threading
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select, update
 
-from outbound_support import active_reservations_total, order_payload, reserved_total
+from outbound_support import (active_reservations_total, order_payload, reserved_total,
+                              run_in_threads)
 from webapp.audit.models import AuditEntry
 from webapp.catalog.blocks import block_location, clear_block
 from webapp.catalog.models import Barcode, Location, LocationBlock, Product, StockLevel, Warehouse
@@ -198,30 +198,6 @@ def test_blocked_inactive_and_packing_stock_is_never_allocated(any_app):
         Reservation.active.is_(True))))
     assert places <= {bins[0].id}
     assert_invariants()
-
-
-def run_in_threads(app, jobs):
-    """Each job in its own thread, app context and session, all released at once."""
-    errors, barrier = [], threading.Barrier(len(jobs))
-    db.session.close()
-
-    def work(job):
-        with app.app_context():
-            barrier.wait()
-            try:
-                job()
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - collected and asserted on
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_concurrent_waves_and_single_allocations_never_oversell(any_app, monkeypatch):
