@@ -221,3 +221,38 @@ def test_concurrent_waves_and_single_allocations_never_oversell(any_app, monkeyp
                                 .group_by(OrderEvent.order_id)).all()
     assert all(count == 1 for _id, count in events) and len(events) == len(ids)
     assert_invariants()
+
+
+def test_a_wave_turns_every_reservation_into_one_task_and_audits_what_it_wrote(warehouse):
+    """The next step after allocation: the wave's lists hold each reservation once, and
+    the trail names every order it allocated and every list it created."""
+    from outbound_support import stocked_skus
+
+    from webapp.picking.models import PickList, PickTask, Wave
+    from webapp.picking.waves import run_wave
+    skus = stocked_skus(8)
+    for n in range(10):
+        intake(order_payload(f"W{n}", [(skus[n % 8], 1), (skus[(n + 3) % 8], 2)]))
+    db.session.commit()
+    wave = Wave(params_json='{"max_orders": 3, "max_lines": 20}')
+    db.session.add(wave)
+    db.session.commit()
+    run_wave(wave)
+    db.session.commit()
+    tasks = db.session.execute(select(PickTask.reservation_id, PickTask.location_id,
+                                      PickTask.quantity, PickTask.status)).all()
+    held = db.session.execute(select(Reservation.id, Reservation.location_id,
+                                     Reservation.quantity)
+                              .where(Reservation.active.is_(True))).all()
+    assert sorted((r, loc, q) for r, loc, q, _s in tasks) == sorted(tuple(h) for h in held)
+    assert {status for *_rest, status in tasks} == {"pending"}
+    lists = db.session.scalars(select(PickList.id).where(PickList.wave_id == wave.id)).all()
+    assert len(lists) == 4  # 10 orders, carts of 3
+    created = db.session.scalars(select(AuditEntry.object_id).where(
+        AuditEntry.object_type == "pick_list", AuditEntry.action == "created")).all()
+    assert sorted(created) == sorted(lists)
+    allocated = db.session.scalars(select(Order.id).where(Order.status == "allocated")).all()
+    audited = db.session.scalars(select(AuditEntry.object_id).where(
+        AuditEntry.object_type == "order", AuditEntry.action == "changed")).all()
+    assert len(allocated) == 10 and set(allocated) <= set(audited)
+    assert_invariants()
