@@ -42,6 +42,8 @@ PLANS = {"full": dict(orders=100_000, zones="ABCDEFGHIJ", aisles=20, bays=50, le
          "quick": dict(orders=10_000, zones="ABCDE", aisles=20, bays=25, levels=4,
                        ratio_orders=1_000)}
 TARGET_SECONDS = 20.0
+HEADER = ("database", "orders", "path", "wall s", "CPU s", "alloc / batch+route / write s",
+          "peak MB", "vs before")
 PARAMS = {"max_orders": 12, "max_lines": 60}
 
 
@@ -169,14 +171,14 @@ def answers(limit):
     from webapp.extensions import db
     from webapp.orders.models import Order, OrderLine
     from webapp.picking.models import PickTask, Reservation
-    last = limit or 10**12
-    states = db.session.execute(select(Order.id, Order.status).where(Order.id <= last)
-                                .order_by(Order.id)).all()
-    held = db.session.execute(
-        select(Reservation.order_line_id, Reservation.location_id, Reservation.quantity)
-        .join(OrderLine, OrderLine.id == Reservation.order_line_id)
-        .where(Reservation.active.is_(True), OrderLine.order_id <= last)
-        .order_by(Reservation.order_line_id, Reservation.location_id)).all()
+    states = select(Order.id, Order.status).order_by(Order.id)
+    held = (select(Reservation.order_line_id, Reservation.location_id, Reservation.quantity)
+            .join(OrderLine, OrderLine.id == Reservation.order_line_id)
+            .where(Reservation.active.is_(True))
+            .order_by(Reservation.order_line_id, Reservation.location_id))
+    if limit:
+        states, held = states.where(Order.id <= limit), held.where(OrderLine.order_id <= limit)
+    states, held = db.session.execute(states).all(), db.session.execute(held).all()
     tasks = db.session.scalar(select(db.func.count()).select_from(PickTask))
     return [tuple(r) for r in states], [tuple(r) for r in held], tasks
 
@@ -252,23 +254,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--db", action="append", choices=("sqlite", "postgres"))
+    parser.add_argument("--ratio-orders", type=int, help="orders of the old/new pair")
     parser.add_argument("--child", choices=("old", "new"), help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         run_child(args.child, args.limit)
         return 0
-    plan = PLANS["quick" if args.quick else "full"]
+    plan = dict(PLANS["quick" if args.quick else "full"])
+    plan["ratio_orders"] = args.ratio_orders or plan["ratio_orders"]
     print(f"wave planning on a database, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
           f"{os.cpu_count()} CPUs\n")
     rows, details, ok = [], [], True
     for label, factory in databases(args.db or ["sqlite", "postgres"]):
         got, detail, same = database_round(label, factory, plan, args.quick)
+        print(table(HEADER, got), detail, sep="\n", flush=True)  # as it comes: runs are long
         rows += got
         details.append(detail)
         ok &= same
-    print(table(("database", "orders", "path", "wall s", "CPU s", "alloc / batch+route / write s",
-           "peak MB", "vs before"), rows))
+    print("\nall databases:")
+    print(table(HEADER, rows))
     print()
     for detail in details:
         print(detail)
