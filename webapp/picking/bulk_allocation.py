@@ -33,7 +33,9 @@ from ..timeutil import utcnow
 from .allocation import ALLOCATABLE, in_pick_order, shortfall
 from .models import Reservation
 
-CHUNK = 2000  # orders per transaction; measured: 500 costs 15 % more, 5,000 no less
+# Orders per transaction: the locks of one chunk are held for a fraction of a second
+# to a few seconds on a loaded machine; other sizes not measured yet.
+CHUNK = 2000
 
 
 def allocate_chunk(order_ids, user_id=None):
