@@ -7,7 +7,6 @@ order states, reservations per line, reserved units per level, exceptions, event
 audit entries. Then the invariants that must hold after any allocation.
 """
 import random
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select, update
