@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/run_all.py            # quick runs (a few minutes)
     .venv/bin/python benchmarks/run_all.py --full     # the full runs (much longer)
 
-Runs scan_throughput.py, sync_batch.py and, when present, wave_planning.py and
-handoff_throughput.py. Exit
+Runs scan_throughput.py, sync_batch.py and, when present, wave_planning.py,
+wave_planning_db.py and handoff_throughput.py. Exit
 status 0 when every script exited 0; otherwise 1, after running the rest.
 """
 import argparse
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py", "handoff_throughput.py",
-           "receiving.py")
+SCRIPTS = ("scan_throughput.py", "sync_batch.py", "wave_planning.py", "wave_planning_db.py",
+           "handoff_throughput.py", "receiving.py")
 
 
 def main(argv=None):

@@ -4,6 +4,7 @@ A plain module (not conftest.py) so that test files can import from it: every
 conftest is imported under the same name, so importing from one is a lottery.
 """
 import re
+import threading
 import xml.etree.ElementTree as ET
 
 import zxingcpp
@@ -135,3 +136,32 @@ def decode_code128(bars, px_per_mm=20):
 def svg_documents(html):
     """Every top-level <svg>...</svg> in an HTML page, as standalone XML text."""
     return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+
+
+def run_in_threads(app, jobs):
+    """Run each job in its own thread and app context (own session), all at once.
+
+    Returns the errors raised. The test's own session is closed first: on SQLite
+    an open transaction holds the write lock and every thread would wait on it.
+    """
+    errors = []
+    barrier = threading.Barrier(len(jobs))
+    db.session.close()
+
+    def work(job):
+        with app.app_context():
+            barrier.wait()
+            try:
+                job()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - collected and asserted on
+                db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

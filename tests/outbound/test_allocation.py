@@ -1,10 +1,10 @@
 """Allocation (库存预留): reservation math, shortages (缺货), concurrent allocators."""
-import threading
 
 import pytest
 from sqlalchemy import select
 
-from outbound_support import active_reservations_total, level, order_payload, reserved_total
+from outbound_support import (active_reservations_total, level, order_payload, reserved_total,
+                              run_in_threads)
 from webapp.catalog.models import StockLevel
 from webapp.catalog.stock import move_stock
 from webapp.extensions import db
@@ -137,35 +137,6 @@ def test_allocate_pending_takes_urgent_orders_first(shelf):
 
 
 # ---------------------------------------------------------------- concurrency
-def run_in_threads(app, jobs):
-    """Run each job in its own thread and app context (own session), all at once.
-
-    Returns the errors raised. The test's own session is closed first: on SQLite
-    an open transaction holds the write lock and every thread would wait on it.
-    """
-    errors = []
-    barrier = threading.Barrier(len(jobs))
-    db.session.close()
-
-    def work(job):
-        with app.app_context():
-            barrier.wait()
-            try:
-                job()
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - collected and asserted on
-                db.session.rollback()
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def assert_levels_consistent():
     """reserved never exceeds quantity, and equals the sum of active reservations."""
     db.session.expire_all()

@@ -57,12 +57,20 @@ def acting_as_system(job_name):
 def record(session, object_type, object_id, old_values, new_values, action="changed"):
     """Write one entry by hand: for a change made with a guarded Core UPDATE (a claim
     that must not race), which the flush listener never sees."""
-    if old_values == new_values:
-        return
-    session.connection().execute(insert(AuditEntry), [{
-        "at": utcnow(), "object_type": object_type, "object_id": object_id, "action": action,
-        "old_values": {k: _plain(v) for k, v in (old_values or {}).items()},
-        "new_values": {k: _plain(v) for k, v in (new_values or {}).items()}, **_who()}])
+    record_many(session, object_type, [(object_id, old_values or {}, new_values or {})],
+                action)
+
+
+def record_many(session, object_type, changes, action="changed"):
+    """Write one entry per (object id, old values, new values) in one INSERT: for
+    changes made set-based (a wave allocating thousands of orders at once)."""
+    at, who = utcnow(), _who()
+    rows = [{"at": at, "object_type": object_type, "object_id": object_id, "action": action,
+             "old_values": None if old is None else {k: _plain(v) for k, v in old.items()},
+             "new_values": None if new is None else {k: _plain(v) for k, v in new.items()},
+             **who} for object_id, old, new in changes if old != new]
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
 
 
 def install():

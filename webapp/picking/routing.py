@@ -85,12 +85,14 @@ class Layout:
     aisles_per_zone: int
     bays_per_aisle: int
     _zone_index: dict = field(init=False, repr=False, compare=False)
+    _points: dict = field(init=False, repr=False, compare=False)  # location tuple -> (x, y)
 
     def __post_init__(self):
         object.__setattr__(self, "zones", tuple(self.zones))
         if not self.zones or self.aisles_per_zone < 1 or self.bays_per_aisle < 1:
             raise ValueError("a layout needs zones, aisles and bays")
         object.__setattr__(self, "_zone_index", {z: i for i, z in enumerate(self.zones)})
+        object.__setattr__(self, "_points", {})
 
     @classmethod
     def from_locations(cls, rows: Iterable[Any], zones: Sequence[str] | None = None) -> Layout:
@@ -110,13 +112,21 @@ class Layout:
         return (self.bays_per_aisle + 1) * BAY_DEPTH
 
     def point(self, loc: Any) -> tuple[float, float]:
-        """The ``(x, y)`` of a location's pick face; ValueError if it is not in the layout."""
+        """The ``(x, y)`` of a location's pick face; ValueError if it is not in the layout.
+
+        Remembered per location tuple: a wave asks for each of 300,000 lines twice."""
+        known = self._points.get(loc) if isinstance(loc, tuple) else None
+        if known is not None:
+            return known
         zone, aisle, bay, _ = location_coords(loc)
         index = self._zone_index.get(zone)
         if index is None or not (1 <= aisle <= self.aisles_per_zone
                                  and 1 <= bay <= self.bays_per_aisle):
             raise ValueError(f"location {zone}-{aisle}-{bay} is outside the layout")
-        return (index * (self.aisles_per_zone + 1) + aisle) * AISLE_WIDTH, bay * BAY_DEPTH
+        point = (index * (self.aisles_per_zone + 1) + aisle) * AISLE_WIDTH, bay * BAY_DEPTH
+        if isinstance(loc, tuple):
+            self._points[loc] = point
+        return point
 
     def distance(self, a: Any, b: Any) -> float:
         """Walking distance in metres between two locations."""
@@ -368,8 +378,9 @@ def optimize(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
              passes: int = MAX_PASSES) -> Route:
     """The route the app uses: local search over the exact metric, never worse than S-shape.
 
-    The largest gap order and the nearest-neighbour order are each improved by 2-opt; the
-    shorter is then improved by Or-opt and 2-opt in turn. The S-shape order wins if it is
+    The shorter of the largest gap order and the nearest-neighbour order is improved by
+    2-opt, then by Or-opt and 2-opt in turn (2-opt from both starts walked 0.1 % less in
+    benchmarks/wave_planning.py, for a quarter more routing time). The S-shape order wins if it is
     no longer, so the result is never longer than S-shape. The length is ``route_length``
     of the returned stops (the distance matrix is built once per call).
     """
@@ -378,9 +389,8 @@ def optimize(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
         return Route([], 0.0)
     dist = distance_matrix(points, layout.length)
     tours = [_largest_gap_tour(points, layout.length)[0], nearest_neighbour(dist)]
-    for tour in tours:
-        two_opt(tour, dist, passes)
     tour = min(tours, key=lambda t: tour_length(t, dist))
+    two_opt(tour, dist, passes)
     if len(points) > 3:  # with three faces or fewer 2-opt has already tried every order
         improve(tour, dist, passes)
     baseline = _s_shape_tour(points, layout.length)[0]

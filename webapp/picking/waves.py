@@ -3,8 +3,9 @@ import json
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from ..audit import trail
 from ..catalog.models import Location
 from ..extensions import db
 from ..orders.models import Order, OrderLine
@@ -49,14 +50,16 @@ def recent(limit=10):
 def ready_counts():
     """Orders waiting for allocation, and allocated orders not yet in a pick list."""
     pending = db.session.scalar(select(func.count()).where(Order.status.in_(("new", "short"))))
-    return {"pending": pending, "allocated": len(_unplanned_order_ids({}))}
+    allocated = db.session.scalar(select(func.count()).select_from(_unplanned({}).subquery()))
+    return {"pending": pending, "allocated": allocated}
 
 
-def _unplanned_order_ids(params):
-    """Allocated orders matching the wave's filters with no task still to walk.
+def _unplanned(params):
+    """The query of allocated orders matching the wave's filters with no task still to walk.
 
     An order re-allocated after a short pick has finished tasks from its first
-    list; only its new reservations become tasks.
+    list; only its new reservations become tasks. A query, not a list of ids: a
+    wave of 100,000 orders would not fit in one statement's parameters on SQLite.
     """
     in_lists = select(PickTask.order_id).where(PickTask.status == "pending")
     query = select(Order.id).where(Order.status == "allocated", Order.id.not_in(in_lists))
@@ -66,7 +69,7 @@ def _unplanned_order_ids(params):
         query = query.where(Order.priority >= params["min_priority"])
     if params.get("cutoff_before"):
         query = query.where(Order.cutoff_at <= datetime.fromisoformat(params["cutoff_before"]))
-    return db.session.scalars(query).all()
+    return query
 
 
 def run_wave(wave, progress=None):
@@ -75,35 +78,35 @@ def run_wave(wave, progress=None):
     wave.status = "running"
     db.session.commit()
     allocation = allocate_pending(user_id=wave.created_by_id, progress=progress)
-    order_ids = _unplanned_order_ids(params)
-    stops = _stops(order_ids)
+    unplanned = _unplanned(params)
+    stops = _stops(unplanned)
     layout = layout_of_storage()
-    orders = _orders_for_batching(order_ids, stops)
+    orders = _orders_for_batching(unplanned, stops)
     batches = batching.plan_batches(orders, layout, max_orders=params["max_orders"],
                                     max_lines=params["max_lines"],
                                     group_key=lambda o: o["carrier"])
     distance, baseline = _write_lists(wave, batches, layout)
     wave.status, wave.finished_at = "finished", utcnow()
     wave.result_json = json.dumps({
-        "lists": len(batches), "orders": len(order_ids), "short": allocation["short"],
+        "lists": len(batches), "orders": len(orders), "short": allocation["short"],
         "allocated": allocation["allocated"], "distance_m": round(distance),
         "s_shape_m": round(baseline)})
     return wave
 
 
-def _stops(order_ids):
+def _stops(unplanned):
     """One stop per active reservation of the orders: what to take from where."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Reservation.id, Reservation.order_line_id, Reservation.product_id,
                Reservation.location_id, Reservation.quantity, OrderLine.order_id,
                Location.zone, Location.aisle, Location.bay, Location.level)
         .join(OrderLine, OrderLine.id == Reservation.order_line_id)
         .join(Location, Location.id == Reservation.location_id)
-        .where(Reservation.active.is_(True), OrderLine.order_id.in_(order_ids))).all()
-    return [{"reservation_id": r.id, "order_line_id": r.order_line_id,
-             "product_id": r.product_id, "location_id": r.location_id,
-             "quantity": r.quantity, "order_id": r.order_id,
-             "location": (r.zone, r.aisle, r.bay, r.level)} for r in rows]
+        .where(Reservation.active.is_(True), OrderLine.order_id.in_(unplanned))
+        .order_by(Reservation.id))
+    return [{"reservation_id": r[0], "order_line_id": r[1], "product_id": r[2],
+             "location_id": r[3], "quantity": r[4], "order_id": r[5],
+             "location": (r[6], r[7], r[8], r[9])} for r in rows]
 
 
 def layout_of_storage():
@@ -113,34 +116,44 @@ def layout_of_storage():
     return routing.Layout.from_locations([tuple(row) for row in rows])
 
 
-def _orders_for_batching(order_ids, stops):
+def _orders_for_batching(unplanned, stops):
     """Orders in the shape batching expects, their lines being the stops."""
     by_order = {}
     for stop in stops:
         by_order.setdefault(stop["order_id"], []).append(stop)
-    rows = db.session.execute(select(Order.id, Order.priority, Order.cutoff_at, Order.carrier)
-                              .where(Order.id.in_(list(by_order)))).all()
+    rows = db.session.connection().execute(
+        select(Order.id, Order.priority, Order.cutoff_at, Order.carrier)
+        .where(Order.id.in_(unplanned)).order_by(Order.id))
     # Cutoffs are rounded to the hour (a carrier collection): orders in one tier of
     # priority and cutoff can share a cart, a cutoff per order would forbid it.
     return [{"id": r.id, "priority": r.priority, "carrier": r.carrier, "lines": by_order[r.id],
              "cutoff": r.cutoff_at.replace(minute=0, second=0, microsecond=0)
-             if r.cutoff_at else None} for r in sorted(rows, key=lambda r: r.id)]
+             if r.cutoff_at else None} for r in rows if r.id in by_order]
 
 
 def _write_lists(wave, batches, layout):
-    """Store each batch as a pick list with tasks in route order; return total lengths."""
-    distance = baseline = 0.0
-    for batch in batches:
-        pick_list = PickList(wave_id=wave.id, status="open", planned_distance_m=batch.length)
-        db.session.add(pick_list)
-        db.session.flush()
-        db.session.add_all(PickTask(
-            pick_list_id=pick_list.id, sequence=n, order_id=stop.line["order_id"],
-            order_line_id=stop.line["order_line_id"], reservation_id=stop.line["reservation_id"],
-            location_id=stop.line["location_id"], product_id=stop.line["product_id"],
-            quantity=stop.line["quantity"], cart_slot=stop.slot)
-            for n, stop in enumerate(batch.stops, start=1))
-        distance += batch.length
-        baseline += routing.s_shape(layout, batch.stops).length
-    db.session.flush()
+    """Store each batch as a pick list with tasks in route order; return total lengths.
+
+    Set-based: one INSERT of every list (their ids come back in order), one of every
+    task, one of the lists' audit entries (the flush listener never sees Core inserts).
+    """
+    if not batches:
+        return 0.0, 0.0
+    connection, now = db.session.connection(), utcnow()
+    list_ids = connection.scalars(
+        insert(PickList).returning(PickList.id, sort_by_parameter_order=True),
+        [{"wave_id": wave.id, "status": "open", "priority": 0, "created_at": now,
+          "planned_distance_m": batch.length} for batch in batches]).all()
+    connection.execute(insert(PickTask), [
+        {"pick_list_id": list_id, "sequence": n, "kind": "pick", "order_id": line["order_id"],
+         "order_line_id": line["order_line_id"], "reservation_id": line["reservation_id"],
+         "location_id": line["location_id"], "product_id": line["product_id"],
+         "quantity": line["quantity"], "cart_slot": stop.slot}
+        for list_id, batch in zip(list_ids, batches)
+        for n, (stop, line) in enumerate(((s, s.line) for s in batch.stops), start=1)])
+    trail.record_many(db.session, "pick_list", [
+        (list_id, None, {"status": "open", "picker_id": None, "priority": 0})
+        for list_id in list_ids], action="created")
+    distance = sum(batch.length for batch in batches)
+    baseline = sum(routing.s_shape(layout, batch.stops).length for batch in batches)
     return distance, baseline
