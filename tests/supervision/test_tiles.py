@@ -1,4 +1,9 @@
 """Every console tile's numbers against the known floor, on SQLite and PostgreSQL."""
+from datetime import timedelta
+
+from flask import render_template
+
+from webapp.extensions import db
 from webapp.supervision import tiles
 from webapp.orders.tiles import exceptions_tile, orders_tile
 from webapp.picking.tiles import picking_tile
@@ -39,9 +44,25 @@ def test_exceptions_with_age(known_floor):
 
 def test_conflicts_with_age(known_floor):
     data = conflicts_tile()
-    assert data["total"] == 1 and data["stored"] == 0
+    assert data["total"] == 1 and data["stuck"] == 0
     assert 175 <= data["oldest"] <= 240
     assert "reassigned" in data["newest"][0]["record"].reason
+
+
+def test_conflicts_tile_counts_stuck_scans_as_the_conflicts_page_does(known_floor, any_app):
+    """One meaning of "stuck" (sync.services.stuck_scans): stored for longer than
+    STUCK_AFTER. A scan stored seconds ago is on its way, not stuck."""
+    from webapp.sync.services import STUCK_AFTER, stuck_scans
+    f = known_floor
+    f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(minutes=4))
+    f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(seconds=30))
+    f.scan(f.alice, "stored", at=f.now)
+    db.session.commit()
+    data = conflicts_tile()
+    assert data["stuck"] == 2 == stuck_scans()
+    with any_app.test_request_context():
+        html = render_template("sync/_tile.html", tile=tiles.tile("conflicts"), poll=15, **data)
+    assert 'data-stuck="2"' in html and "/sync/conflicts" in html
 
 
 def test_devices_flag_silent_with_scans(known_floor):

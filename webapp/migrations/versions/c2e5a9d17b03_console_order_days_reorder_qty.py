@@ -1,0 +1,40 @@
+"""console: daily order roll-up, product reorder quantity, indexes for the home's tiles
+
+Revision ID: c2e5a9d17b03
+Revises: aa48eb82d5f2
+Create Date: 2026-11-29 00:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'c2e5a9d17b03'
+down_revision = 'aa48eb82d5f2'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('product') as batch:
+        batch.add_column(sa.Column('reorder_qty', sa.Integer(), nullable=True))
+    # The daily roll-up of order facts (webapp/supervision/orderfacts.py).
+    op.create_table('kpi_order_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('with_cutoff', sa.Integer(), nullable=False),
+    sa.Column('on_time', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('day', 'state', 'minutes', name='uq_kpi_order_day'))
+    op.create_index('ix_kpi_order_day_day', 'kpi_order_day', ['day'])
+
+
+def downgrade():
+    op.drop_index('ix_kpi_order_day_day', table_name='kpi_order_day')
+    op.drop_table('kpi_order_day')
+    with op.batch_alter_table('product') as batch:
+        batch.drop_column('reorder_qty')
