@@ -79,6 +79,11 @@ def seed(db, scale, rng):
             packed = min(now, created + timedelta(minutes=rng.randint(20, 900)))
             events.append({"order_id": n + 1, "from_status": "picked", "to_status": "packed",
                            "created_at": packed})
+            if packed < now - timedelta(days=1):  # the courier took it (交接)
+                rows[-1]["status"] = "handed_over"
+                events.append({"order_id": n + 1, "from_status": "packed",
+                               "to_status": "handed_over",
+                               "created_at": packed + timedelta(hours=2)})
     _bulk(db, Order, rows)
     _bulk(db, OrderLine, lines)
     _bulk(db, OrderEvent, events)

@@ -20,6 +20,25 @@ def test_orders_per_state_and_cutoff(known_floor):
     carriers = {c["carrier"]: c for c in data["carriers"]}
     assert carriers["sf"] == {"carrier": "sf", "due_today": 1, "at_risk": 1, "late": 1}
     assert carriers["ems"] == {"carrier": "ems", "due_today": 0, "at_risk": 0, "late": 1}
+    assert dict(data["today"]) == {"handed_over": 0, "cancelled": 0}
+
+
+def test_final_states_count_todays_arrivals(known_floor):
+    """Handed over and cancelled only grow: the tile shows how many arrived today."""
+    from webapp.orders.models import OrderEvent
+    f = known_floor
+    for status, hours_ago in (("handed_over", 1), ("handed_over", 30), ("cancelled", 2)):
+        order = f.order(status)
+        db.session.add(OrderEvent(order_id=order.id, from_status="packed", to_status=status,
+                                  created_at=f.now - timedelta(hours=hours_ago)))
+    db.session.commit()
+    data = orders_tile()
+    today = dict(data["today"])
+    from webapp.supervision.clock import day_bounds
+    assert today["cancelled"] == int(f.now - timedelta(hours=2) >= day_bounds(f.now)[0])
+    # 1 h ago is today unless the warehouse's day began less than an hour ago
+    assert today["handed_over"] == int(f.now - timedelta(hours=1) >= day_bounds(f.now)[0])
+    assert "handed_over" not in dict(data["states"])
 
 
 def test_pick_lists_in_progress(known_floor):

@@ -16,6 +16,7 @@ events give the same figures to the step shown. Safe to run twice: each run
 recomputes the day before the last one it rolled (late commits around midnight).
 """
 import math
+from bisect import bisect_right
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -82,10 +83,14 @@ def _events(start, end, states):
              .join(Order, Order.id == OrderEvent.order_id)
              .where(OrderEvent.to_status.in_(states), OrderEvent.created_at >= start,
                     OrderEvent.created_at < end))
+    # The local days' starts once, not a timezone conversion per event.
+    first = local_date(start)
+    days = [first + timedelta(days=n) for n in range((local_date(end) - first).days + 2)]
+    starts = [day_start(day) for day in days]
     for state, reached, received, cutoff in db.session.execute(query):
         reached = aware(reached)
         minutes = quantise((reached - aware(received)).total_seconds() / 60)
-        yield (local_date(reached), state, minutes, cutoff is not None,
+        yield (days[bisect_right(starts, reached) - 1], state, minutes, cutoff is not None,
                cutoff is not None and reached <= aware(cutoff))
 
 
@@ -132,7 +137,7 @@ def order_days(start, end, state="packed"):
                         KpiOrderDay.with_cutoff, KpiOrderDay.on_time)
                  .where(KpiOrderDay.state == state, KpiOrderDay.day >= local_date(start),
                         KpiOrderDay.day < local_date(live_from)))
-        for day, minutes, orders, with_cutoff, on_time in db.session.execute(query):
+        for day, minutes, orders, with_cutoff, on_time in db.session.execute(query).tuples():
             _add(days, day, minutes, orders, with_cutoff, on_time)
     if live_from < end:
         for day, _state, minutes, with_cutoff, on_time in _events(live_from, end, (state,)):

@@ -31,9 +31,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('day', 'state', 'minutes', name='uq_kpi_order_day'))
     op.create_index('ix_kpi_order_day_day', 'kpi_order_day', ['day'])
+    # The home's tiles on every poll: orders per state and carrier cut-off from the
+    # index alone; lists in progress or waiting without reading every list.
+    op.create_index('ix_order_status_carrier_cutoff', 'order', ['status', 'carrier', 'cutoff_at'])
+    op.create_index('ix_pick_list_status', 'pick_list', ['status'])
 
 
 def downgrade():
+    op.drop_index('ix_pick_list_status', table_name='pick_list')
+    op.drop_index('ix_order_status_carrier_cutoff', table_name='order')
     op.drop_index('ix_kpi_order_day_day', table_name='kpi_order_day')
     op.drop_table('kpi_order_day')
     with op.batch_alter_table('product') as batch:
