@@ -37,6 +37,8 @@ CARDS = (
     ("supervisor", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
     ("supervisor", "catalog.index", _l("Catalog"), _l("Locations and products")),
     ("supervisor", "supervision.devices", _l("Devices"), _l("Last sync, scans waiting")),
+    ("supervisor", "supervision.reorder_points", _l("Reorder points"),
+     _l("Low stock (库存监控): set each product's point")),
     ("admin", "catalog.index", _l("Catalog"), _l("Locations, products, import, labels")),
     ("admin", "accounts.users", _l("People"), _l("Accounts and roles")),
     ("admin", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),

@@ -139,22 +139,32 @@ def on_time(period, now=None, **_filters):
                _l("Shipped means packed until handover is recorded."))
 
 
-def stock_watch(period=None, limit=100, **_filters):
-    """Products out of stock or at or below their reorder point (库存监控), worst first."""
-    default = current_app.config["DEFAULT_REORDER_POINT"]
-    # Only shelves count: stock in the packing area or the defective store is not for sale.
+def shelf_stock(*columns):
+    """A query per active product of `columns`, then its available units and its reorder
+    point (its own, else DEFAULT_REORDER_POINT); the two expressions come back too, for
+    the caller's HAVING and ORDER BY. Available = on the shelves of storage locations,
+    less reserved units: stock in the packing area or the defective store is not for sale.
+    The stock watch and the reorder-point screen (reorder.py) both read this one."""
     available = func.coalesce(func.sum(case((Location.id.is_not(None),
                                              StockLevel.quantity - StockLevel.reserved),
                                             else_=0)), 0)
-    point = func.coalesce(Product.reorder_point, default)
-    query = (select(Product.sku, Product.name, cast(available, Integer), point)
+    point = func.coalesce(Product.reorder_point, current_app.config["DEFAULT_REORDER_POINT"])
+    query = (select(*columns, cast(available, Integer), point)
              .outerjoin(StockLevel, StockLevel.product_id == Product.id)
              .outerjoin(Location, (Location.id == StockLevel.location_id)
                         & (Location.type == "storage"))
              .where(Product.active.is_(True))
-             .group_by(Product.id, Product.sku, Product.name, Product.reorder_point)
-             .having(available <= point).order_by(available, Product.sku))
-    facts = db.session.execute(query).all()
+             .group_by(Product.id, Product.sku, Product.name, Product.reorder_point,
+                       Product.reorder_qty))
+    return query, available, point
+
+
+def stock_watch(period=None, limit=100, **_filters):
+    """Products out of stock or at or below their reorder point (库存监控), worst first."""
+    default = current_app.config["DEFAULT_REORDER_POINT"]
+    query, available, point = shelf_stock(Product.sku, Product.name)
+    facts = db.session.execute(query.having(available <= point)
+                               .order_by(available, Product.sku)).all()
     outs = sum(1 for row in facts if row[2] <= 0)
     rows = [[sku, name, qty, reorder, _l("Out of stock") if qty <= 0 else _l("Low")]
             for sku, name, qty, reorder in facts[:limit]]
