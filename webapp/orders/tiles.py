@@ -17,6 +17,8 @@ NOT_SHIPPED = ("new", "allocated", "picking", "picked", "on_hold", "short")
 # States an order never leaves: they only grow, so the tile counts today's arrivals in
 # them (from the order events) instead of every order since the first.
 FINAL = ("handed_over", "cancelled")
+# Named, not "not final": IN reads a range of the status index; NOT IN reads every order.
+OPEN = tuple(state for state in ORDER_STATES if state not in FINAL)
 
 
 @register_tile("orders", _l("Orders"), template="orders/_tile.html", order=10,
@@ -26,15 +28,14 @@ def orders_tile():
     today, at risk, late against the cut-off."""
     now = utcnow()
     counts = dict(db.session.execute(select(Order.status, func.count())
-                                     .where(Order.status.not_in(FINAL))
+                                     .where(Order.status.in_(OPEN))
                                      .group_by(Order.status)).all())
     start, end = day_bounds(now)
     today = dict(db.session.execute(
         select(OrderEvent.to_status, func.count(OrderEvent.order_id.distinct()))
         .where(OrderEvent.to_status.in_(FINAL), OrderEvent.created_at >= start,
                OrderEvent.created_at < end).group_by(OrderEvent.to_status)).all())
-    return {"states": [(state, counts.get(state, 0)) for state in ORDER_STATES
-                       if state not in FINAL],
+    return {"states": [(state, counts.get(state, 0)) for state in OPEN],
             "today": [(state, today.get(state, 0)) for state in FINAL],
             "carriers": cutoff_by_carrier(now)}
 
