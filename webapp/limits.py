@@ -51,6 +51,9 @@ def out_of_range(value):
     return len(digits) > 20 or not -MAX_INT - 1 <= int(text) <= MAX_INT
 
 
+# A product's reorder point and reorder quantity (库存监控): units, set by a supervisor.
+MAX_REORDER_UNITS = 1_000_000
+
 # A scanned code: as long as the scan record's column. Real GS1 strings are far shorter;
 # a longer one is refused with a clear message, never stored cut or echoed whole.
 MAX_CODE_CHARS = 200

@@ -119,3 +119,42 @@ def test_kpis_render_and_export(new_phone, live_server, screenshot, tmp_path):
     assert rows[0] == ["SKU", "Product", "Available", "Reorder point", "State"]
     shown = stock.locator("table tbody tr").count()
     assert len(rows) - 1 == shown and os.path.getsize(path) > 0
+
+
+def test_reorder_point_set_on_a_phone_moves_the_stock_watch(new_phone, live_server):
+    """The next step after reading the stock watch: the supervisor opens the reorder
+    points from it, raises a product's point above its stock on a phone, and the stock
+    watch lists the product as low against the new point."""
+    from sqlalchemy import select
+    from webapp.catalog.models import Product
+    from webapp.supervision.kpis import stock_watch
+    with live_db(live_server):
+        watched = {row[0] for row in stock_watch(limit=10_000).rows}
+        sku = db.session.scalars(select(Product.sku).where(Product.active.is_(True))
+                                 .order_by(Product.sku)).all()
+        sku = next(s for s in sku if s not in watched)  # a product with enough stock
+    page = new_phone()
+    sign_in(page, "supervisor")
+    page.goto("/console/kpis?period=today")
+    page.locator("#kpi-stock_watch a", has_text="Set reorder points").click()
+    page.locator("input[name=q]").fill(sku)
+    page.locator("button", has_text="Find").click()
+    row = page.locator(f"li[data-sku='{sku}']")
+    available = int(row.locator("[data-available]").get_attribute("data-available"))
+    row.locator("input[name=reorder_point]").fill("2000000")  # past the bound: refused
+    row.locator("button", has_text="Save").click()
+    expect(page.locator(f"li[data-sku='{sku}'] [role=alert]")).to_be_visible(timeout=15_000)
+    expect(page.locator(f"li[data-sku='{sku}'] input[name=reorder_point]")).to_have_value(
+        "2000000")  # what was typed, kept
+    row = page.locator(f"li[data-sku='{sku}']")
+    row.locator("input[name=reorder_point]").fill(str(available + 5))
+    row.locator("input[name=reorder_qty]").fill("50")
+    row.locator("button", has_text="Save").click()
+    row = page.locator(f"li[data-sku='{sku}']")
+    expect(row.locator("[data-point]")).to_have_attribute("data-point", str(available + 5),
+                                                          timeout=15_000)
+    expect(row.locator("[role=status]")).to_have_text("Saved.")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], "the page scrolls sideways"
+    page.goto("/console/kpis?period=today")
+    expect(page.locator("#kpi-stock_watch table")).to_contain_text(sku, timeout=15_000)

@@ -134,3 +134,21 @@ def test_redis_down_is_said_not_a_500(factory, sqlite_url, app):
     assert "This tile could not be read just now" in text and 'id="tile-orders"' in text
     retry = client.post("/console/queues/default/failed/retry")
     assert retry.status_code == 503
+
+
+def test_the_tile_counts_what_the_queue_page_counts(app, run_worker, sqlite_url, tmp_path):
+    """The jobs tile reads fewer registries than the queue page; what it shows agrees."""
+    empty_failed("default")
+    failing = queue("default").enqueue("os.rmdir", str(tmp_path / "never"))
+    run_worker(sqlite_url, "default")
+    assert status(failing) == JobStatus.FAILED
+    waiting = queue("default").enqueue("os.getcwd")
+    try:
+        rows, workers = jobqueues.tile_stats()
+        tile = {row["key"]: (row["queued"], row["started"], row["failed"]) for row in rows}
+        page = {row["key"]: (row["queued"], row["started"], row["failed"])
+                for row in jobqueues.queue_stats()}
+        assert tile == page and tile["default"][0] >= 1 and tile["default"][2] >= 1
+        assert workers == len(jobqueues.workers())
+    finally:
+        waiting.delete()

@@ -98,3 +98,64 @@ def test_periodic_job_is_registered_and_runs_on_the_real_worker(app, sqlite_floo
     rows = db.session.scalars(select(KpiHour)).all()
     assert [(r.lines_done, r.zone) for r in rows] == [(1, "A")]
     assert db.session.get(KpiRollup, rollup.NAME) is not None
+
+
+@pytest.fixture
+def shipped(floor):
+    """Orders packed over a month: every day some, with cut-offs made and missed, cycle
+    times from minutes to two days, one packed 00:10 local (a day's first minutes), and
+    today's orders (not rolled up: read live)."""
+    f = floor
+    for day in range(1, 35):
+        for n in range(day % 5 + 1):
+            packed = NOON - timedelta(days=day, minutes=37 * n)
+            minutes = (7, 95, 118.6, 431, 1437, 2900)[(day + n) % 6] + n / 3
+            cutoff = (None, packed + timedelta(minutes=1), packed - timedelta(hours=1))[n % 3]
+            f.packed(created=packed - timedelta(minutes=minutes), packed_at=packed,
+                     cutoff=cutoff)
+    f.packed(created=at(15, 0, day=18), packed_at=at(16, 10, day=18), cutoff=at(16, 0, day=18))
+    f.packed(created=at(1, 0), packed_at=at(2, 0), cutoff=at(3, 0))
+    f.packed(created=at(1, 0), packed_at=at(4, 0), cutoff=at(3, 0))
+    db.session.commit()
+    return f
+
+
+def order_answers():
+    """Cycle time and on time for every period."""
+    return [kpis.cycle_time(period, now=NOON).rows + kpis.on_time(period, now=NOON).rows
+            for period in ("today", "7d", "30d")]
+
+
+def test_daily_order_roll_up_gives_the_figures_of_the_events(shipped):
+    from webapp.supervision import orderfacts
+    from webapp.supervision.models import KpiOrderDay
+    direct = order_answers()  # nothing rolled up: every figure from the order events
+    assert all(direct) and len(direct[2]) > 30
+    written = orderfacts.roll_up(now=NOON)
+    db.session.commit()
+    assert written > 0
+    # a day is a handful of rows, not one per order
+    assert written < db.session.scalar(select(func.count()).select_from(KpiOrderDay)) + 1
+    assert db.session.get(KpiRollup, orderfacts.NAME).rolled_until.replace(
+        tzinfo=timezone.utc) == at(16, 0, day=19)  # Shanghai's midnight of the 20th
+    assert order_answers() == direct
+    orderfacts.roll_up(now=NOON)  # again: the same rows, not twice as many
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(KpiOrderDay)) == written
+    assert order_answers() == direct
+    # a late packing of yesterday is caught by the next run's look-back
+    shipped.packed(created=at(2, 0, day=19), packed_at=at(3, 0, day=19))
+    db.session.commit()
+    orderfacts.roll_up(now=NOON + timedelta(hours=1))
+    db.session.commit()
+    rolled = order_answers()
+    db.session.delete(db.session.get(KpiRollup, orderfacts.NAME))
+    db.session.commit()
+    assert rolled == order_answers() != direct
+
+
+def test_the_periodic_job_rolls_up_orders_too(shipped):
+    from webapp.supervision.jobs import roll_up_kpis
+    from webapp.supervision.models import KpiOrderDay
+    roll_up_kpis()
+    assert db.session.scalar(select(func.count()).select_from(KpiOrderDay)) > 0

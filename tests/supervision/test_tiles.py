@@ -1,4 +1,9 @@
 """Every console tile's numbers against the known floor, on SQLite and PostgreSQL."""
+from datetime import timedelta
+
+from flask import render_template
+
+from webapp.extensions import db
 from webapp.supervision import tiles
 from webapp.orders.tiles import exceptions_tile, orders_tile
 from webapp.picking.tiles import picking_tile
@@ -15,6 +20,25 @@ def test_orders_per_state_and_cutoff(known_floor):
     carriers = {c["carrier"]: c for c in data["carriers"]}
     assert carriers["sf"] == {"carrier": "sf", "due_today": 1, "at_risk": 1, "late": 1}
     assert carriers["ems"] == {"carrier": "ems", "due_today": 0, "at_risk": 0, "late": 1}
+    assert dict(data["today"]) == {"handed_over": 0, "cancelled": 0}
+
+
+def test_final_states_count_todays_arrivals(known_floor):
+    """Handed over and cancelled only grow: the tile shows how many arrived today."""
+    from webapp.orders.models import OrderEvent
+    f = known_floor
+    for status, hours_ago in (("handed_over", 1), ("handed_over", 30), ("cancelled", 2)):
+        order = f.order(status)
+        db.session.add(OrderEvent(order_id=order.id, from_status="packed", to_status=status,
+                                  created_at=f.now - timedelta(hours=hours_ago)))
+    db.session.commit()
+    data = orders_tile()
+    today = dict(data["today"])
+    from webapp.supervision.clock import day_bounds
+    assert today["cancelled"] == int(f.now - timedelta(hours=2) >= day_bounds(f.now)[0])
+    # 1 h ago is today unless the warehouse's day began less than an hour ago
+    assert today["handed_over"] == int(f.now - timedelta(hours=1) >= day_bounds(f.now)[0])
+    assert "handed_over" not in dict(data["states"])
 
 
 def test_pick_lists_in_progress(known_floor):
@@ -39,9 +63,25 @@ def test_exceptions_with_age(known_floor):
 
 def test_conflicts_with_age(known_floor):
     data = conflicts_tile()
-    assert data["total"] == 1 and data["stored"] == 0
+    assert data["total"] == 1 and data["stuck"] == 0
     assert 175 <= data["oldest"] <= 240
     assert "reassigned" in data["newest"][0]["record"].reason
+
+
+def test_conflicts_tile_counts_stuck_scans_as_the_conflicts_page_does(known_floor, any_app):
+    """One meaning of "stuck" (sync.services.stuck_scans): stored for longer than
+    STUCK_AFTER. A scan stored seconds ago is on its way, not stuck."""
+    from webapp.sync.services import STUCK_AFTER, stuck_scans
+    f = known_floor
+    f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(minutes=4))
+    f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(seconds=30))
+    f.scan(f.alice, "stored", at=f.now)
+    db.session.commit()
+    data = conflicts_tile()
+    assert data["stuck"] == 2 == stuck_scans()
+    with any_app.test_request_context():
+        html = render_template("sync/_tile.html", tile=tiles.tile("conflicts"), poll=15, **data)
+    assert 'data-stuck="2"' in html and "/sync/conflicts" in html
 
 
 def test_devices_flag_silent_with_scans(known_floor):

@@ -49,7 +49,7 @@ class Location(db.Model):
 class Product(db.Model):
     """A stock-keeping unit; it may carry several barcodes."""
 
-    __audited__ = ("sku", "name", "reorder_point", "active")  # webapp/audit/trail.py
+    __audited__ = ("sku", "name", "reorder_point", "reorder_qty", "active")  # audit/trail.py
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
@@ -57,6 +57,8 @@ class Product(db.Model):
     image_url: Mapped[str | None] = mapped_column(String(500))
     # Below this many units in stock the product shows as low (库存监控); None: the default.
     reorder_point: Mapped[int | None] = mapped_column()
+    # How many units to order when it does (shown beside the low stock); None: not set.
+    reorder_qty: Mapped[int | None] = mapped_column()
     # Packed size and weight of one unit, where known: the packing station suggests a box.
     length_mm: Mapped[int | None]
     width_mm: Mapped[int | None]

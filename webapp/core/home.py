@@ -1,4 +1,13 @@
-"""What each role sees on the home screen: one card per piece of work."""
+"""What each role sees on the home screen: one card per piece of work, and what waits
+behind it now.
+
+One mechanism for the live part: a domain calls register_hint(endpoint, hint) for
+its card's text, or register_hint(endpoint, hint, template=..., roles=...) for a
+short list of waiting work above the cards (the courier's manifests, customer
+service's open cases). Both are asked only for the cards the person has."""
+from dataclasses import dataclass
+from typing import Callable
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +39,8 @@ CARDS = (
     ("supervisor", "reconciliation.index", _l("Ledger check"), _l("Stock levels vs ledger")),
     ("supervisor", "catalog.index", _l("Catalog"), _l("Locations and products")),
     ("supervisor", "supervision.devices", _l("Devices"), _l("Last sync, scans waiting")),
+    ("supervisor", "supervision.reorder_points", _l("Reorder points"),
+     _l("Low stock (库存监控): set each product's point")),
     ("admin", "catalog.index", _l("Catalog"), _l("Locations, products, import, labels")),
     ("admin", "accounts.users", _l("People"), _l("Accounts and roles")),
     ("admin", "accounts.devices", _l("Devices"), _l("Handhelds and their tokens")),
@@ -44,45 +55,58 @@ CARDS = (
 )
 
 
-# (role, template, "module:function"): a short list of the person's waiting work above
-# the cards, for roles without the supervisor's console. The function takes no
-# arguments and returns the template's context.
-WORK = (
-    ("courier", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
-    ("packer", "handoff/_home_work.html", "webapp.handoff.home:handoff_work"),
-    ("customer_service", "returns/_home_returns.html", "webapp.returns.services:home_work"),
-    ("customer_service", "handoff/_home_cases.html", "webapp.handoff.home:case_work"),
-)
+@dataclass(frozen=True)
+class Live:
+    """What a domain says waits behind one of its cards, asked on each home request:
+    `hint()` returns the card's text, or, with a template, that template's context (a
+    short list of the waiting work, shown above the cards to `roles`, default everyone
+    who has the card)."""
+
+    endpoint: str
+    hint: Callable
+    template: str | None = None
+    roles: tuple | None = None
 
 
-def work_for(roles):
-    """(template, context) of each waiting-work list for these roles, without repeats."""
-    from importlib import import_module
-    seen, found = set(), []
-    for role, template, path in WORK:
-        if role in roles and template not in seen:
-            seen.add(template)
-            module, name = path.split(":")
-            found.append((template, getattr(import_module(module), name)()))
-    return found
+_LIVE: dict[tuple, Live] = {}
 
 
-_LIVE_HINTS = {}
+def register_hint(endpoint, hint, template=None, roles=None):
+    """Let a domain say what waits on its card now: `hint()` returns the card's text;
+    with `template`, the context of a list of waiting work shown above the cards (to
+    `roles`, default whoever has the card). Registering the same pair again replaces."""
+    _LIVE[(endpoint, template)] = Live(endpoint, hint, template,
+                                       tuple(roles) if roles else None)
 
 
-def register_hint(endpoint, hint):
-    """Let a domain say what waits on its card now (`hint()` returns the text)."""
-    _LIVE_HINTS[endpoint] = hint
-
-
-def cards_for(roles):
-    """The cards for a set of roles, in the order above, without repeats."""
-    seen, cards = set(), []
+def _shown(roles):
+    """(role, endpoint, title, hint) of the cards these roles see: in the order above,
+    each endpoint once."""
+    seen = set()
     for role, endpoint, title, hint in CARDS:
         if role in roles and endpoint not in seen:
             seen.add(endpoint)
-            if endpoint in _LIVE_HINTS:
-                hint = _LIVE_HINTS[endpoint]()
-            cards.append({"url": url_for(endpoint), "title": title, "hint": hint,
-                          "role": role})
+            yield role, endpoint, title, hint
+
+
+def cards_for(roles):
+    """The cards for a set of roles, each with its live text where its domain gave one."""
+    cards = []
+    for role, endpoint, title, hint in _shown(roles):
+        live = _LIVE.get((endpoint, None))
+        cards.append({"url": url_for(endpoint), "title": title,
+                      "hint": live.hint() if live else hint, "role": role})
     return cards
+
+
+def work_for(roles):
+    """(template, context) of each list of waiting work these roles see, in the order of
+    their cards: the registered hints with a template, of the cards the person has."""
+    endpoints = [endpoint for _role, endpoint, _title, _hint in _shown(roles)]
+    found = []
+    for endpoint in endpoints:
+        for live in _LIVE.values():
+            if (live.endpoint == endpoint and live.template
+                    and (live.roles is None or set(live.roles) & set(roles))):
+                found.append((live.template, live.hint()))
+    return found

@@ -1,6 +1,7 @@
 """The waiting work on the courier's, the dock clerk's and customer service's homes."""
 from sqlalchemy import select
 
+from ..core.home import register_hint
 from ..extensions import db
 from .models import AfterSalesCase, Manifest
 from .services import counts
@@ -23,3 +24,9 @@ def case_work():
     total = db.session.scalar(select(db.func.count()).select_from(AfterSalesCase)
                               .where(AfterSalesCase.status == "open"))
     return {"cases": rows, "total": total}
+
+
+# Above the cards of the people whose work this is (a supervisor has the console's tile).
+register_hint("handoff.index", handoff_work, template="handoff/_home_work.html",
+              roles=("courier", "packer"))
+register_hint("handoff.cases", case_work, template="handoff/_home_cases.html")

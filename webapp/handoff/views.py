@@ -149,4 +149,4 @@ def document_svg(manifest_id):
 
 bp.record_once(labels.register)
 from . import aftersales  # noqa: E402,F401 - its routes live on this blueprint
-from . import tiles  # noqa: F401,E402 - registers its console tile
+from . import home, tiles  # noqa: F401,E402 - registers its home lists and console tile

@@ -25,6 +25,9 @@ class Order(db.Model):
         UniqueConstraint("channel", "channel_order_no", name="uq_order_channel_number"),
         CheckConstraint(f"status IN {ORDER_STATES!r}", name="order_status"),
         Index("ix_order_status_priority", "status", "priority"),
+        # The console's orders tile: counts per state and per carrier's cut-off, read
+        # from the index alone on every poll.
+        Index("ix_order_status_carrier_cutoff", "status", "carrier", "cutoff_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,20 +10,33 @@ from ..extensions import db
 from ..supervision.clock import age_seconds, day_bounds
 from ..supervision.tiles import register_tile
 from ..timeutil import utcnow
-from .models import ORDER_STATES, Order, OrderException
+from .models import ORDER_STATES, Order, OrderEvent, OrderException
 
 # Orders not yet packed: the ones a cut-off can still be missed for.
 NOT_SHIPPED = ("new", "allocated", "picking", "picked", "on_hold", "short")
+# States an order never leaves: they only grow, so the tile counts today's arrivals in
+# them (from the order events) instead of every order since the first.
+FINAL = ("handed_over", "cancelled")
+# Named, not "not final": IN reads a range of the status index; NOT IN reads every order.
+OPEN = tuple(state for state in ORDER_STATES if state not in FINAL)
 
 
 @register_tile("orders", _l("Orders"), template="orders/_tile.html", order=10,
                link="orders.index")
 def orders_tile():
-    """Orders per state; per carrier: due today, at risk, late against the cut-off."""
+    """Orders per open state, how many reached a final state today; per carrier: due
+    today, at risk, late against the cut-off."""
     now = utcnow()
     counts = dict(db.session.execute(select(Order.status, func.count())
+                                     .where(Order.status.in_(OPEN))
                                      .group_by(Order.status)).all())
-    return {"states": [(state, counts.get(state, 0)) for state in ORDER_STATES],
+    start, end = day_bounds(now)
+    today = dict(db.session.execute(
+        select(OrderEvent.to_status, func.count(OrderEvent.order_id.distinct()))
+        .where(OrderEvent.to_status.in_(FINAL), OrderEvent.created_at >= start,
+               OrderEvent.created_at < end).group_by(OrderEvent.to_status)).all())
+    return {"states": [(state, counts.get(state, 0)) for state in OPEN],
+            "today": [(state, today.get(state, 0)) for state in FINAL],
             "carriers": cutoff_by_carrier(now)}
 
 

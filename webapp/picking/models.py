@@ -54,7 +54,8 @@ class PickList(db.Model):
 
     __audited__ = ("status", "picker_id", "priority")  # webapp/audit/trail.py
 
-    __table_args__ = (Index("ix_pick_list_picker_status", "picker_id", "status"),)
+    __table_args__ = (Index("ix_pick_list_picker_status", "picker_id", "status"),
+                      Index("ix_pick_list_status", "status"))  # the console's counts
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"), index=True)

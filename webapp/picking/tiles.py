@@ -23,5 +23,6 @@ def picking_tile():
         row["idle"] = age_seconds(row["last_scan"] or row["list"].started_at, now)
     in_progress, waiting = db.session.execute(select(
         func.count().filter(PickList.status == "in_progress"),
-        func.count().filter(PickList.status == "open"))).one()
+        func.count().filter(PickList.status == "open"))
+        .where(PickList.status.in_(("in_progress", "open")))).one()
     return {"rows": rows, "in_progress": in_progress, "waiting": waiting}

@@ -21,6 +21,9 @@ bp = Blueprint("returns", __name__, template_folder="templates")
 bp.app_context_processor(labels.template_names)
 register_hint("returns.index", labels.service_hint)
 register_hint("returns.dock_index", labels.dock_hint)
+# Customer service's waiting returns, listed above the cards (the supervisor has a tile).
+register_hint("returns.index", services.home_work, template="returns/_home_returns.html",
+              roles=("customer_service",))
 
 SERVICE = ("customer_service", "supervisor")
 READERS = ("customer_service", "supervisor", "receiver")

@@ -46,3 +46,13 @@ def age_seconds(moment, now=None):
 def local_time(moment):
     """`moment` in the warehouse's timezone, for display."""
     return aware(moment).astimezone(warehouse_zone()) if moment else None
+
+
+def local_date(moment):
+    """The warehouse's local day holding `moment`."""
+    return local_time(moment).date()
+
+
+def day_start(day):
+    """The UTC moment the warehouse's local `day` (a date) begins."""
+    return datetime.combine(day, time(), tzinfo=warehouse_zone()).astimezone(timezone.utc)

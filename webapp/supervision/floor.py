@@ -9,7 +9,8 @@ from . import devices, jobqueues
                order=60, link="supervision.queues")
 def jobs_tile():
     """Per queue: waiting, running and failed jobs; how many workers are alive."""
-    return {"queues": jobqueues.queue_stats(), "workers": len(jobqueues.workers())}
+    queues, workers = jobqueues.tile_stats()
+    return {"queues": queues, "workers": workers}
 
 
 @register_tile("devices", _l("Devices"), template="supervision/_tile_devices.html",

@@ -49,6 +49,20 @@ def queue_stats():
              "failed": q.failed_job_registry.count} for key, q in _queues()]
 
 
+def tile_stats():
+    """The console tile's numbers, and only those: per queue waiting, running (after
+    rq's cleanup of the started registry, so an abandoned job is not shown running) and
+    failed; how many workers listen on any of the queues. A third of queue_stats()'s
+    round trips to Redis: the tile is read on every poll of every open console."""
+    rows, names = [], set()
+    for key, q in _queues():
+        rows.append({"key": key, "name": q.name, "queued": q.count,
+                     "started": q.started_job_registry.count,
+                     "failed": q.failed_job_registry.get_job_count(cleanup=False)})
+        names.update(Worker.all_keys(queue=q))
+    return rows, len(names)
+
+
 def workers():
     """The workers listening on any of the app's queues: state, current job, heartbeat."""
     seen, rows = set(), []

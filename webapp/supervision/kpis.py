@@ -6,7 +6,6 @@ writes and screen readers read) and the bars its chart draws from the same rows.
 Periods are the warehouse's local days (see clock.py): a task finished at 00:10
 counts for the day it was finished, whatever day its list was started.
 """
-import math
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -16,9 +15,8 @@ from sqlalchemy import Integer, case, cast, func, select
 from ..accounts.models import User
 from ..catalog.models import Location, Product, StockLevel
 from ..extensions import db
-from ..orders.models import Order, OrderEvent
-from ..timeutil import utcnow
-from .clock import local_time, period_bounds
+from .clock import period_bounds
+from .orderfacts import order_days, percentile
 from .rollup import picking_facts
 
 
@@ -47,21 +45,6 @@ class Kpi:
     note: object = ""
 
 
-def percentile(values, fraction):
-    """The nearest-rank percentile of a list (None when empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
-
-
-def _hour_bucket(column):
-    """The clock hour of a timestamp, as text, on SQLite and PostgreSQL alike."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("hour", column), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", column)
-
-
 def _person(user):
     """How a person is named in a table."""
     return (user.display_name or user.username) if user else "—"
@@ -88,60 +71,31 @@ def _users(ids):
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _dialect():
-    """'postgresql' or 'sqlite'."""
-    return db.session.get_bind().dialect.name
-
-
-def _minutes(later, earlier):
-    """Minutes between two timestamp columns, computed by the database."""
-    if _dialect() == "postgresql":
-        return func.extract("epoch", later - earlier) / 60
-    return (func.julianday(later) - func.julianday(earlier)) * 1440
-
-
-def _local_day(column, now):
-    """The warehouse's local day (MM-DD) of a timestamp column, computed by the database.
-    SQLite has no timezones: it shifts by the warehouse's UTC offset as of `now`."""
-    if _dialect() == "postgresql":
-        zone = current_app.config["WAREHOUSE_TIMEZONE"]
-        return func.to_char(func.timezone(zone, column), "MM-DD")
-    offset = int(local_time(now or utcnow()).utcoffset().total_seconds() // 60)
-    return func.strftime("%m-%d", column, f"{offset:+d} minutes")
-
-
-def _packed(start, end, now, *columns):
-    """A query over orders packed in [start, end) (an order is packed once): their local
-    day, then `columns`."""
-    packed_at = OrderEvent.created_at
-    return (select(_local_day(packed_at, now).label("day"), *columns)
-            .select_from(OrderEvent).join(Order, Order.id == OrderEvent.order_id)
-            .where(OrderEvent.to_status == "packed", packed_at >= start, packed_at < end))
-
-
-def _by_day(items):
-    """Group (day, value) pairs by day, in order."""
-    days = {}
-    for day, value in items:
-        days.setdefault(day, []).append(value)
-    return sorted(days.items())
+def _day_label(day):
+    """How a local day is named in a table and on a chart."""
+    return day.strftime("%m-%d")
 
 
 def cycle_time(period, now=None, **_filters):
-    """Order received → packed, in minutes: p50 and p90 per day and overall."""
-    start, end = period_bounds(period, now)
-    facts = db.session.execute(_packed(start, end, now, _minutes(OrderEvent.created_at,
-                                                                 Order.created_at))).all()
-    rows = [[day, len(v), round(percentile(v, .5), 1), round(percentile(v, .9), 1)]
-            for day, v in _by_day(facts)]
-    everything = [minutes for _moment, minutes in facts]
+    """Order received → packed, in minutes: p50 and p90 per day and overall (from the
+    daily roll-up and today's events, orderfacts.py)."""
+    days = order_days(*period_bounds(period, now))
+    rows, everything = [], {}
+    for day, facts in sorted(days.items()):
+        cycle = facts["cycle"]
+        rows.append([_day_label(day), facts["orders"], percentile(cycle, .5),
+                     percentile(cycle, .9)])
+        for minutes, orders in cycle.items():
+            everything[minutes] = everything.get(minutes, 0) + orders
     if everything:
-        rows.append([_l("All"), len(everything), round(percentile(everything, .5), 1),
-                     round(percentile(everything, .9), 1)])
+        rows.append([_l("All"), sum(everything.values()), percentile(everything, .5),
+                     percentile(everything, .9)])
     return Kpi("cycle_time", TITLES["cycle_time"],
                [_l("Day"), _l("Orders packed"), _l("p50 (min)"), _l("p90 (min)")], rows,
                [_l("p50"), _l("p90")], [(str(r[0]), [r[2], r[3]]) for r in rows], _l("min"),
-               _l("Per zone and per person do not apply: an order is not picked by one."))
+               _l("Per zone and per person do not apply: an order is not picked by one. "
+                  "To the minute under 2 h, to 5 min under 10 h, to 15 min under a day, "
+                  "to the hour beyond."))
 
 
 def pick_accuracy(period, zone=None, person=None, now=None):
@@ -176,33 +130,42 @@ def short_pick_rate(period, zone=None, person=None, now=None):
 
 def on_time(period, now=None, **_filters):
     """Orders packed by their cut-off vs after it, per day (orders without one left out)."""
-    start, end = period_bounds(period, now)
-    query = _packed(start, end, now, func.count().filter(OrderEvent.created_at <= Order.cutoff_at),
-                    func.count()).where(Order.cutoff_at.is_not(None))
-    rows = [[day, good, total - good, round(100 * good / total, 1)]
-            for day, good, total in db.session.execute(query.group_by("day").order_by("day"))]
+    days = order_days(*period_bounds(period, now))
+    rows = [[_day_label(day), f["on_time"], f["with_cutoff"] - f["on_time"],
+             round(100 * f["on_time"] / f["with_cutoff"], 1)]
+            for day, f in sorted(days.items()) if f["with_cutoff"]]
     return Kpi("on_time", TITLES["on_time"],
                [_l("Day"), _l("On time"), _l("Late"), _l("On time %")], rows,
                [_l("On time"), _l("Late")], [(r[0], [r[1], r[2]]) for r in rows], _l("orders"),
                _l("Shipped means packed until handover is recorded."))
 
 
-def stock_watch(period=None, limit=100, **_filters):
-    """Products out of stock or at or below their reorder point (库存监控), worst first."""
-    default = current_app.config["DEFAULT_REORDER_POINT"]
-    # Only shelves count: stock in the packing area or the defective store is not for sale.
+def shelf_stock(*columns):
+    """A query per active product of `columns`, then its available units and its reorder
+    point (its own, else DEFAULT_REORDER_POINT); the two expressions come back too, for
+    the caller's HAVING and ORDER BY. Available = on the shelves of storage locations,
+    less reserved units: stock in the packing area or the defective store is not for sale.
+    The stock watch and the reorder-point screen (reorder.py) both read this one."""
     available = func.coalesce(func.sum(case((Location.id.is_not(None),
                                              StockLevel.quantity - StockLevel.reserved),
                                             else_=0)), 0)
-    point = func.coalesce(Product.reorder_point, default)
-    query = (select(Product.sku, Product.name, cast(available, Integer), point)
+    point = func.coalesce(Product.reorder_point, current_app.config["DEFAULT_REORDER_POINT"])
+    query = (select(*columns, cast(available, Integer), point)
              .outerjoin(StockLevel, StockLevel.product_id == Product.id)
              .outerjoin(Location, (Location.id == StockLevel.location_id)
                         & (Location.type == "storage"))
              .where(Product.active.is_(True))
-             .group_by(Product.id, Product.sku, Product.name, Product.reorder_point)
-             .having(available <= point).order_by(available, Product.sku))
-    facts = db.session.execute(query).all()
+             .group_by(Product.id, Product.sku, Product.name, Product.reorder_point,
+                       Product.reorder_qty))
+    return query, available, point
+
+
+def stock_watch(period=None, limit=100, **_filters):
+    """Products out of stock or at or below their reorder point (库存监控), worst first."""
+    default = current_app.config["DEFAULT_REORDER_POINT"]
+    query, available, point = shelf_stock(Product.sku, Product.name)
+    facts = db.session.execute(query.having(available <= point)
+                               .order_by(available, Product.sku)).all()
     outs = sum(1 for row in facts if row[2] <= 0)
     rows = [[sku, name, qty, reorder, _l("Out of stock") if qty <= 0 else _l("Low")]
             for sku, name, qty, reorder in facts[:limit]]

@@ -1,9 +1,9 @@
 """Summary rows the KPIs read instead of scanning a month of facts on every request."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import DateTime
+from sqlalchemy.types import Date, DateTime
 
 from ..extensions import db
 
@@ -30,3 +30,20 @@ class KpiRollup(db.Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     rolled_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KpiOrderDay(db.Model):
+    """One warehouse-local day of orders reaching a state (today 'packed'), per cycle
+    time: how many took `minutes` (received → that state, quantised by
+    orderfacts.quantise), how many of them had a cut-off and how many made it.
+    Written only by orderfacts.roll_up(); the order events stay the facts."""
+
+    __table_args__ = (UniqueConstraint("day", "state", "minutes", name="uq_kpi_order_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int] = mapped_column()
+    orders: Mapped[int] = mapped_column(default=0)
+    with_cutoff: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)

@@ -8,6 +8,7 @@ the console shows against the list.
 """
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User, UserRole
 from ..extensions import db
@@ -25,8 +26,9 @@ class ListError(ValueError):
 def overview(statuses=ACTIVE, limit=200, list_ids=None):
     """Lists in `statuses` (or those of `list_ids`), most urgent first, each with picker,
     progress, last scan and open conflicts."""
+    # A picker is only named here: their roles are loaded if something asks, not always.
     query = (select(PickList, User).outerjoin(User, User.id == PickList.picker_id)
-             .order_by(PickList.priority.desc(), PickList.id).limit(limit))
+             .options(lazyload(User.role_rows)).order_by(PickList.priority.desc(), PickList.id).limit(limit))
     if statuses is not None:
         query = query.where(PickList.status.in_(statuses))
     if list_ids is not None:

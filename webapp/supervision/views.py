@@ -138,4 +138,4 @@ def localtime_filter(moment, fmt="%m-%d %H:%M"):
     return local_time(moment).strftime(fmt) if moment else "—"
 
 
-from . import floor, kpi_views, queue_views  # noqa: E402,F401 - routes and tiles on this bp
+from . import floor, kpi_views, queue_views, reorder_views  # noqa: E402,F401 - on this bp
