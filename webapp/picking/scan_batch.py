@@ -8,9 +8,9 @@ rules the screen uses (judging.judge, synced_problem, catalog.stock.take_refusal
 and written in a few (task progress, ledger lines and levels through
 catalog.stock.move_stock_many, reservations, order lines).
 
-A scan that finishes a list stops the run there: what came before is written, the
-list is closed through the same service as online (orders move on, audited as the
-scan's person and device), and the rest is read afresh. Anything the in-memory copy
+A scan that finishes a list has what came before written there, and the list is
+closed through the same service as online (orders move on, audited as the scan's
+person and device); closing changes nothing the judging of later scans reads. Anything the in-memory copy
 does not cover (no packing area, a reservation the level no longer holds) raises
 OneByOne before a row is written, and sync applies the run one scan at a time.
 """
@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, tuple_, update
 
 from ..audit.trail import acting_as
 from ..catalog.barcodes import read_scan
@@ -58,28 +58,25 @@ def synced_problem(pick_list, task, order, user_id):
 
 def apply_picks(records):
     """Apply stored pick scans in order; return (status, reason) for each."""
-    outcomes = []
-    while len(outcomes) < len(records):
-        outcomes += _apply_until_a_list_closes(records[len(outcomes):])
-    return outcomes
-
-
-def _apply_until_a_list_closes(records):
-    """Judge scans from the first until one finishes its list; write them; close it."""
     world = _World(records)
     outcomes = []
     for record in records:
         outcomes.append(world.judge(record))
-        if world.closing is not None:
-            break
+        if world.closing is not None:  # written up to here, then closed as online
+            world.write()
+            _close(world.closing)
+            world.closing = None
     world.write()
-    if world.closing is not None:
-        record = world.closing
-        with acting_as(record.user_id, record.device_id, record.device_time,
-                       f"scan {record.scan_uuid}"):
-            services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
-            db.session.flush()  # the audit entries are written now, as the scan's
     return outcomes
+
+
+def _close(record):
+    """Close the list the scan finished through the online service (its orders move
+    on), audited as the scan's person and device."""
+    with acting_as(record.user_id, record.device_id, record.device_time,
+                   f"scan {record.scan_uuid}"):
+        services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
+        db.session.flush()  # the audit entries are written now, as the scan's
 
 
 @dataclass
@@ -156,17 +153,16 @@ class _World:
     def _levels(self, pending):
         """The levels the pending tasks may take from or put to, locked in the order
         allocation takes them: {(product, location): (quantity, reserved)}, and ids."""
-        products = {t.product_id for t in pending}
-        places = {t.location_id for t in pending} | {self.staging}
-        levels, ids = {}, []
+        pairs = {(t.product_id, t.location_id) for t in pending} | {
+            (t.product_id, self.staging) for t in pending}
+        levels, ids = {}, set()
         for row in db.session.execute(
                 select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
                        StockLevel.quantity, StockLevel.reserved)
-                .where(StockLevel.product_id.in_(list(products)),
-                       StockLevel.location_id.in_(list(places)))
+                .where(tuple_(StockLevel.product_id, StockLevel.location_id).in_(sorted(pairs)))
                 .order_by(StockLevel.product_id, StockLevel.location_id).with_for_update()):
             levels[(row.product_id, row.location_id)] = (row.quantity, row.reserved)
-            ids.append(row.id)
+            ids.add(row.id)
         return levels, ids
 
     def product_of(self, scan):
@@ -259,11 +255,11 @@ class _World:
                 update(line).where(line.c.id == bindparam("i"))
                 .values(picked_qty=line.c.picked_qty + bindparam("n")),
                 [{"i": i, "n": n} for i, n in self.line_gains.items()])
-        _forget(PickTask, self.touched)
-        _forget(Reservation, self.spent)
-        _forget(OrderLine, self.line_gains)
-        _forget(StockLevel, self.level_ids)
-        _forget(PickList, self.lists)
+        _forget({PickTask: set(self.touched), Reservation: set(self.spent),
+                 OrderLine: set(self.line_gains), StockLevel: self.level_ids,
+                 PickList: set(self.lists)})
+        self.moves, self.releases, self.spent = [], [], []
+        self.line_gains, self.touched = defaultdict(int), {}
 
 
 def _staging():
@@ -287,10 +283,11 @@ def _products_of(scans):
     return {"codes": codes, "skus": skus}
 
 
-def _forget(model, ids):
-    """Expire the session's copies of rows written here with Core statements, so an ORM
-    read after (closing a list, a scan applied one by one) sees the new values."""
-    for ident in ids:
-        obj = db.session.identity_map.get(db.session.identity_key(model, ident))
-        if obj is not None:
+def _forget(written):
+    """Expire the session's copies of rows written here with Core statements
+    ({model: ids}), so an ORM read after (closing a list, a scan applied one by one)
+    sees the new values. One pass over the session, not a lookup per row."""
+    for obj in list(db.session.identity_map.values()):
+        ids = written.get(type(obj))
+        if ids and obj.id in ids:
             db.session.expire(obj)
