@@ -5,9 +5,10 @@
 
 Seeds a migrated database like sync_batch.py, stores N offline pick scans for each of
 three devices with one large POST /api/v1/scans each (stored, not applied), then runs
-sync.services.apply_stored() in this process on each batch: the baseline with one
-transaction per scan (APPLY_CHUNK = 1, as the job did before), then as it is now
-(time per scan, SQL statements and transactions per scan), then under cProfile.
+sync.services.apply_stored() in this process on each batch: the baseline applying
+every scan one by one through the ORM rules (bulk=False, as the job did before), then
+set-based as it is now (picking/scan_batch.py; time per scan, SQL statements and
+transactions per scan), then under cProfile.
 Checks afterwards that every scan was applied and the ledger holds. No server and no
 worker: the figures are the job's own cost.
 """
@@ -60,15 +61,13 @@ def main(argv=None):
                 counter = SqlCounter(db.engine)
             client = app.test_client()
             batches = [store(client, p, args.scans) for p in pickers]
-            chunk = services.APPLY_CHUNK
             runs = []
-            for size, batch in ((1, batches[0]), (chunk, batches[1])):
-                services.APPLY_CHUNK = size
+            for bulk, batch in ((False, batches[0]), (True, batches[1])):
                 with app.app_context():
                     counter.reset()
                     started = time.perf_counter()
-                    counts = services.apply_stored(batch_id=batch)
-                    runs.append((size, time.perf_counter() - started, counts,
+                    counts = services.apply_stored(batch_id=batch, bulk=bulk)
+                    runs.append((bulk, time.perf_counter() - started, counts,
                                  counter.statements.copy(), counter.transactions))
                     db.session.remove()
             with app.app_context():
@@ -82,11 +81,11 @@ def main(argv=None):
             env.drop_queues()
     n = args.scans
     print(f"\n#### Applying {n:,} stored scans on {label} (in process, no profiler)\n")
-    rows = [(f"{size} scan{'s' if size > 1 else ''} per transaction"
-             + (" (baseline)" if size == 1 else ""), f"{elapsed:.2f} s",
+    rows = [("set-based (picking/scan_batch.py)" if bulk else
+             "one by one through the ORM rules (baseline)", f"{elapsed:.2f} s",
              f"{1000 * elapsed / n:.2f} ms", f"{transactions:,}",
              ", ".join(f"{v / n:.1f} {k}" for k, v in statements.most_common()), str(counts))
-            for size, elapsed, counts, statements, transactions in runs]
+            for bulk, elapsed, counts, statements, transactions in runs]
     print(table(("way", "time", "per scan", "transactions", "statements per scan", "outcome"),
                 rows))
     print(f"\nSpeed-up over the baseline: {runs[0][1] / runs[1][1]:.2f}x. "

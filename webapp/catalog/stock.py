@@ -1,5 +1,5 @@
 """The only way stock changes: a ledger movement and both levels, in one transaction."""
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -50,6 +50,78 @@ def move_stock(product_id, quantity, *, reason, from_location_id=None, to_locati
     return movement
 
 
+def move_stock_many(moves, releases=()):
+    """Write many judged movements in a few statements: the ledger lines in one INSERT,
+    each level touched once with its net change. Returns how many lines were written.
+
+    For a caller that judged the moves in order against levels it locked and read
+    (take_refusal), as move_stock would have one by one: the picking backlog of a
+    device back from a dead zone. `moves` are dicts of move_stock's arguments
+    (product_id, quantity, reason, from_location_id, to_location_id, user_id,
+    device_id, source, consume_reserved); `releases` are (product_id, location_id,
+    quantity) of reservations given back. The levels' CHECKs refuse a net result
+    below zero or reserving more than the shelf holds (the caller's savepoint then
+    undoes the lot). The caller commits.
+    """
+    deltas, lines = {}, []
+    for move in moves:
+        quantity, held = move["quantity"], move.get("consume_reserved", 0)
+        _validate(quantity, move["reason"], move.get("from_location_id"),
+                  move.get("to_location_id"))
+        if move.get("from_location_id") is not None:
+            _add(deltas, move["product_id"], move["from_location_id"], -quantity, -held)
+        if move.get("to_location_id") is not None:
+            _add(deltas, move["product_id"], move["to_location_id"], quantity, 0)
+        lines.append({column: move.get(column) for column in _LINE_COLUMNS})
+    for product_id, location_id, quantity in releases:
+        _add(deltas, product_id, location_id, 0, -quantity)
+    _write_levels(deltas)
+    if lines:
+        db.session.execute(StockMovement.__table__.insert(), lines)
+    return len(lines)
+
+
+_LINE_COLUMNS = ("product_id", "quantity", "reason", "from_location_id", "to_location_id",
+                 "user_id", "device_id", "source", "created_at")
+
+
+def _add(deltas, product_id, location_id, quantity, reserved):
+    """Add a change to a level's net (quantity, reserved) change."""
+    was = deltas.get((product_id, location_id), (0, 0))
+    deltas[(product_id, location_id)] = (was[0] + quantity, was[1] + reserved)
+
+
+def _write_levels(deltas):
+    """Apply net level changes in (product, location) order, as lock_levels takes them:
+    a level only gaining units is upserted (it may not exist yet), any other is updated."""
+    gains, changes = [], []
+    for (product_id, location_id), (quantity, reserved) in sorted(deltas.items()):
+        row = {"p": product_id, "l": location_id, "q": quantity}
+        if quantity >= 0 and reserved == 0:
+            if quantity:
+                gains.append(row)
+        else:
+            changes.append({**row, "r": reserved})
+    level = StockLevel.__table__
+    if changes:
+        result = db.session.execute(
+            update(level).where(level.c.product_id == bindparam("p"),
+                                level.c.location_id == bindparam("l"))
+            .values(quantity=level.c.quantity + bindparam("q"),
+                    reserved=level.c.reserved + bindparam("r")), changes)
+        if db.session.get_bind().dialect.supports_sane_multi_rowcount \
+                and result.rowcount != len(changes):
+            raise InsufficientStock("A stock level to take from is missing.")
+    if gains:  # the packing area's levels: they may not exist yet
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(level).values(product_id=bindparam("p"), location_id=bindparam("l"),
+                                    quantity=bindparam("q"), reserved=0)
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["product_id", "location_id"],
+            set_={"quantity": level.c.quantity + stmt.excluded.quantity}), gains)
+
+
 def _validate(quantity, reason, from_location_id, to_location_id):
     """Refuse movements that make no sense before touching any row."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
@@ -77,9 +149,24 @@ def _take(product_id, location_id, quantity, consume_reserved=0):
                 reserved=StockLevel.reserved - consume_reserved)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        available = available_at(product_id, location_id) + consume_reserved
-        raise InsufficientStock(
-            f"Only {available} available at this location; cannot take {quantity}.")
+        raise InsufficientStock(_shortfall(available_at(product_id, location_id) + consume_reserved,
+                                           quantity))
+
+
+def take_refusal(level, quantity, consume_reserved=0):
+    """Why `quantity` cannot be taken from a level held in memory ((quantity, reserved),
+    or None when there is no row), or None: _take's condition, for a caller that
+    judges many moves before writing them (move_stock_many)."""
+    on_shelf, reserved = level or (0, 0)
+    if level is not None and reserved >= consume_reserved \
+            and on_shelf - reserved >= quantity - consume_reserved:
+        return None
+    return _shortfall(on_shelf - reserved + consume_reserved, quantity)
+
+
+def _shortfall(available, quantity):
+    """The words of InsufficientStock."""
+    return f"Only {available} available at this location; cannot take {quantity}."
 
 
 def reserve(product_id, location_id, quantity):

@@ -1,4 +1,9 @@
-"""The picker's scan as a sync action: a scan made offline runs the online rules."""
+"""The picker's scan as a sync action: a scan made offline runs the online rules.
+
+One scan at a time (`apply_pick`, the inline sync) or a stored backlog set-based
+(`scan_batch.apply_picks`, the reconciliation job): both ask `synced_problem` whether
+the scan still fits and `judging.judge` what it does.
+"""
 from sqlalchemy.orm import joinedload
 
 from ..catalog.stock import InsufficientStock
@@ -6,23 +11,19 @@ from ..extensions import db
 from ..sync.actions import Conflict, Rejected, register
 from . import services as picking
 from .models import PickList, PickTask
+from .scan_batch import apply_picks, synced_problem
 
 
 def apply_pick(record):
     """A pick scan: conflicts when the list or task changed hands or state."""
     pick_list = db.session.get(PickList, record.pick_list_id)
-    if pick_list is None:
-        raise Rejected("unknown pick list")
-    if pick_list.picker_id != record.user_id:
-        raise Conflict("the pick list was reassigned to someone else")
-    if pick_list.status != "in_progress":
-        raise Conflict(f"the pick list is {pick_list.status}")
     # The task with its location and order in one query; picking.scan finds it again
     # in the session instead of asking the database.
     task = db.session.get(PickTask, record.task_id,
                           options=[joinedload(PickTask.location), joinedload(PickTask.order)])
-    if task is not None and task.pick_list_id == pick_list.id and task.order.status == "cancelled":
-        raise Conflict(f"order {task.order.number} was cancelled")
+    problem = synced_problem(pick_list, task, task and task.order, record.user_id)
+    if problem is not None:
+        raise problem
     try:
         outcome = picking.scan(pick_list.id, record.user_id, record.code, record.quantity,
                                device_id=record.device_id, task_id=record.task_id)
@@ -37,4 +38,5 @@ def apply_pick(record):
     return outcome.message
 
 
-register("pick", roles={"picker"}, needs=("pick_list_id", "task_id"), apply=apply_pick)
+register("pick", roles={"picker"}, needs=("pick_list_id", "task_id"), apply=apply_pick,
+         apply_many=apply_picks)

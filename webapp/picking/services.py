@@ -13,13 +13,14 @@ from sqlalchemy.orm import joinedload
 
 from ..audit import trail
 from ..catalog.barcodes import read_scan
-from ..catalog.models import Location
+from ..catalog.models import Location, Product
 from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import move_stock, release
 from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..orders.states import can_transition, transition
 from ..timeutil import utcnow
+from .judging import apply_verdict, completes, judge, reservation_split
 from .models import PickList, PickTask, Reservation
 
 
@@ -120,16 +121,15 @@ def scan(list_id, user_id, raw_code, quantity=1, device_id=None, task_id=None):
     if task is None:
         return ScanOutcome(False, _("The list is finished."), finished=True)
     scan = read_scan(raw_code)
-    if not scan.text:
-        return ScanOutcome(False, _("Empty scan."), task)
-    if scan.text == task.location.code:
-        task.location_confirmed = True
-        return _maybe_complete(pick_list, task, user_id, device_id,
-                               _("Location %(code)s confirmed.", code=scan.text))
-    product_id = product_for_scan(scan)
-    if product_id == task.product_id:
-        return _count(pick_list, task, quantity, user_id, device_id)
-    return ScanOutcome(False, _wrong_scan_message(scan, product_id, task), task)
+    verdict = judge(task, task.location.code, scan, quantity, product_for_scan)
+    if not verdict.ok:
+        return ScanOutcome(False, verdict.message or wrong_scan_message(
+            scan, verdict.named, task.location.code, task.product_id), task)
+    done = completes(task, verdict)
+    apply_verdict(task, verdict)
+    if done:
+        return _complete(pick_list, task, user_id, device_id, verdict.message)
+    return ScanOutcome(True, verdict.message, task)
 
 
 def _cancel_notice(pick_list):
@@ -157,41 +157,27 @@ def _pending_task(pick_list, task_id):
     return task
 
 
-def _wrong_scan_message(scan, product_id, task):
-    """Say what was scanned and what is expected instead (or why the code is malformed)."""
+def wrong_scan_message(scan, named, location_code, product_id):
+    """Say what was scanned and what is expected instead (or why the code is malformed):
+    `named` is the product the scan named, the rest is the task's."""
     if db.session.scalar(select(Location.id).where(Location.code == scan.text)):
         return _("Wrong location %(code)s. Go to %(expected)s.", code=scan.text,
-                 expected=task.location.code)
-    if product_id is not None:
-        return _("Wrong item. Pick %(sku)s — %(name)s.", sku=task.product.sku,
-                 name=task.product.name)
+                 expected=location_code)
+    if named is not None:
+        sku, name = db.session.execute(select(Product.sku, Product.name)
+                                       .where(Product.id == product_id)).one()
+        return _("Wrong item. Pick %(sku)s — %(name)s.", sku=sku, name=name)
     return refusal(scan)
 
 
-def _count(pick_list, task, quantity, user_id, device_id):
-    """Count scanned units, refusing more than the task needs."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        return ScanOutcome(False, _("Quantity must be a whole number above zero."), task)
-    remaining = task.quantity - task.picked_qty
-    if remaining == 0 and not task.location_confirmed:
-        return ScanOutcome(False, _("All %(n)d counted: scan the location %(code)s to finish.",
-                                    n=task.quantity, code=task.location.code), task)
-    if quantity > remaining:
-        return ScanOutcome(False, _("Too many: only %(n)d more needed.", n=remaining), task)
-    task.picked_qty += quantity
-    message = _("%(done)d of %(total)d picked.", done=task.picked_qty, total=task.quantity)
-    return _maybe_complete(pick_list, task, user_id, device_id, message)
-
-
-def _maybe_complete(pick_list, task, user_id, device_id, message):
-    """Finish the task when its location is confirmed and all units are counted."""
-    if task.location_confirmed and task.picked_qty == task.quantity:
-        move_picked(task, task.picked_qty, user_id, device_id)
-        task.status, task.done_at = "done", utcnow()
-        upcoming = current_task(pick_list)
-        finished = upcoming is None and _close_list(pick_list, user_id)
-        return ScanOutcome(True, message, upcoming, finished)
-    return ScanOutcome(True, message, task)
+def _complete(pick_list, task, user_id, device_id, message):
+    """Finish a task whose location is confirmed and every unit counted: move its
+    stock, then close the list when nothing is left to walk."""
+    move_picked(task, task.picked_qty, user_id, device_id)
+    task.status, task.done_at = "done", utcnow()
+    upcoming = current_task(pick_list)
+    finished = upcoming is None and _close_list(pick_list, user_id)
+    return ScanOutcome(True, message, upcoming, finished)
 
 
 def staging_location_id():
@@ -221,12 +207,12 @@ def move_picked(task, quantity, user_id, device_id):
                    source=source)
         return
     reservation = db.session.get(Reservation, task.reservation_id) if task.reservation_id else None
-    held = min(quantity, reservation.quantity) if reservation and reservation.active else 0
+    held, leftover = (reservation_split(quantity, reservation.quantity, reservation.active)
+                      if reservation else (0, 0))
     move_stock(task.product_id, quantity, reason="pick", from_location_id=task.location_id,
                to_location_id=staging, user_id=user_id, device_id=device_id, source=source,
                consume_reserved=held)
     if reservation and reservation.active:
-        leftover = reservation.quantity - held
         if leftover:
             release(task.product_id, task.location_id, leftover)
         reservation.active = False

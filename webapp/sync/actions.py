@@ -30,6 +30,10 @@ class Rejected(Exception):
     """The scan is malformed or was a wrong scan; its reason is shown."""
 
 
+class OneByOne(Exception):
+    """A bulk apply met what only the one-by-one path handles: apply the run that way."""
+
+
 @dataclass(frozen=True)
 class ScanAction:
     """One kind of scan: who may make it, the ids it must carry, what applying does.
@@ -38,6 +42,10 @@ class ScanAction:
     raises Conflict (keep it for a supervisor) or Rejected (a wrong or malformed scan).
     `check(record)` may add a domain rule on the raw fields before the scan is
     stored (return the problem or None); it must not touch the database.
+    `apply_many(records)`, where a domain has it, applies a run of stored scans of
+    this action set-based, judged by the same rules as `apply`, and returns
+    (status, reason) for each; it runs in one savepoint and raises OneByOne for
+    what it does not cover (the run is then applied one scan at a time).
     """
 
     name: str
@@ -45,12 +53,13 @@ class ScanAction:
     needs: tuple
     apply: Callable
     check: Callable | None = None
+    apply_many: Callable | None = None
 
 
 _ACTIONS: dict[str, ScanAction] = {}
 
 
-def register(name, *, roles, needs=(), apply, check=None):
+def register(name, *, roles, needs=(), apply, check=None, apply_many=None):
     """Declare a scan action; its name is what devices send as `action`."""
     unknown = set(needs) - set(REFERENCES)
     if unknown:
@@ -60,7 +69,8 @@ def register(name, *, roles, needs=(), apply, check=None):
     existing = _ACTIONS.get(name)
     if existing is not None and existing.apply is not apply:
         raise ValueError(f"scan action {name!r} is registered twice")
-    _ACTIONS[name] = ScanAction(name, frozenset(roles), tuple(needs), apply, check)
+    _ACTIONS[name] = ScanAction(name, frozenset(roles), tuple(needs), apply, check,
+                                apply_many)
     return _ACTIONS[name]
 
 

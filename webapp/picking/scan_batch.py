@@ -1,0 +1,293 @@
+"""Stored pick scans applied set-based: a device's backlog in a few statements a chunk.
+
+A handheld back from a dead zone sends thousands of pick scans at once. Applied one
+by one through the ORM each costs about a dozen statements; here a run of them is
+read in a few (its lists with every task, the tasks' reservations, the stock levels
+they touch, locked, the products the codes name), judged in memory in order by the
+rules the screen uses (judging.judge, synced_problem, catalog.stock.take_refusal),
+and written in a few (task progress, ledger lines and levels through
+catalog.stock.move_stock_many, reservations, order lines).
+
+A scan that finishes a list has what came before written there, and the list is
+closed through the same service as online (orders move on, audited as the scan's
+person and device); closing changes nothing the judging of later scans reads. Anything the in-memory copy
+does not cover (no packing area, a reservation the level no longer holds) raises
+OneByOne before a row is written, and sync applies the run one scan at a time.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, select, tuple_, update
+
+from ..audit.trail import acting_as
+from ..catalog.barcodes import read_scan
+from ..catalog.models import Barcode, Location, Product, StockLevel
+from ..catalog.stock import move_stock_many, take_refusal
+from ..extensions import db
+from ..orders.models import Order, OrderLine
+from ..sync.actions import Conflict, OneByOne, Rejected
+from ..timeutil import utcnow
+from . import services
+from .judging import apply_verdict, completes, judge, reservation_split
+from .models import PickList, PickTask, Reservation
+
+
+def synced_problem(pick_list, task, order, user_id):
+    """Why a synced scan no longer fits (a Conflict or Rejected to raise), or None.
+
+    `pick_list`, `task` and the task's `order` are rows or in-memory copies with the
+    same attributes (None when absent): the list must still be this person's and in
+    progress, the task on it and pending, its order not cancelled.
+    """
+    if pick_list is None:
+        return Rejected("unknown pick list")
+    if pick_list.picker_id != user_id:
+        return Conflict("the pick list was reassigned to someone else")
+    if pick_list.status != "in_progress":
+        return Conflict(f"the pick list is {pick_list.status}")
+    on_list = task is not None and task.pick_list_id == pick_list.id
+    if on_list and order.status == "cancelled":
+        return Conflict(f"order {order.number} was cancelled")
+    if not on_list:
+        return Rejected(_("No such task on this pick list."))
+    if task.status != "pending":
+        return Conflict(_("The task is already %(state)s.", state=task.status))
+    return None
+
+
+def apply_picks(records):
+    """Apply stored pick scans in order; return (status, reason) for each."""
+    world = _World(records)
+    outcomes = []
+    for record in records:
+        outcomes.append(world.judge(record))
+        if world.closing is not None:  # written up to here, then closed as online
+            world.write()
+            _close(world.closing)
+            world.closing = None
+    world.write()
+    return outcomes
+
+
+def _close(record):
+    """Close the list the scan finished through the online service (its orders move
+    on), audited as the scan's person and device."""
+    with acting_as(record.user_id, record.device_id, record.device_time,
+                   f"scan {record.scan_uuid}"):
+        services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
+        db.session.flush()  # the audit entries are written now, as the scan's
+
+
+@dataclass
+class _List:
+    id: int
+    picker_id: int | None
+    status: str
+
+
+@dataclass
+class _Order:
+    status: str
+    number: str
+
+
+@dataclass
+class _Task:
+    id: int
+    pick_list_id: int
+    kind: str
+    status: str
+    order_id: int
+    order_line_id: int
+    reservation_id: int | None
+    location_id: int
+    product_id: int
+    quantity: int
+    picked_qty: int
+    location_confirmed: bool
+    location_code: str
+    done_at: object = None
+
+
+@dataclass
+class _Reservation:
+    quantity: int
+    active: bool
+
+
+class _World:
+    """The rows a run of scans touches, read in a few statements, and what they do."""
+
+    def __init__(self, records):
+        self.scans = {record.id: read_scan(record.code) for record in records}
+        self.lists = {row.id: _List(*row) for row in db.session.execute(
+            select(PickList.id, PickList.picker_id, PickList.status)
+            .where(PickList.id.in_(list({r.pick_list_id for r in records}))))}
+        self.tasks, self.orders, self.tasks_of = {}, {}, defaultdict(list)
+        for row in db.session.execute(
+                select(PickTask.id, PickTask.pick_list_id, PickTask.kind, PickTask.status,
+                       PickTask.order_id, PickTask.order_line_id, PickTask.reservation_id,
+                       PickTask.location_id, PickTask.product_id, PickTask.quantity,
+                       PickTask.picked_qty, PickTask.location_confirmed, Location.code,
+                       Order.status, Order.channel, Order.channel_order_no)
+                .join(Location, Location.id == PickTask.location_id)
+                .join(Order, Order.id == PickTask.order_id)
+                .where(PickTask.pick_list_id.in_(list(self.lists)))):
+            task = _Task(*row[:13])
+            self.tasks[task.id] = task
+            self.tasks_of[task.pick_list_id].append(task)
+            self.orders[task.order_id] = _Order(row[13], f"{row[14]}-{row[15]}")  # Order.number
+        pending = [t for t in self.tasks.values() if t.status == "pending"]
+        self.reservations = {row.id: _Reservation(row.quantity, row.active)
+                             for row in db.session.execute(
+                                 select(Reservation.id, Reservation.quantity, Reservation.active)
+                                 .where(Reservation.id.in_(list({t.reservation_id for t in pending
+                                                                 if t.reservation_id}))))}
+        self.staging = _staging()
+        self.levels, self.level_ids = self._levels(pending)
+        self.products = _products_of(self.scans.values())
+        self.moves, self.releases, self.spent = [], [], []
+        self.line_gains, self.touched, self.closing = defaultdict(int), {}, None
+
+    def _levels(self, pending):
+        """The levels the pending tasks may take from or put to, locked in the order
+        allocation takes them: {(product, location): (quantity, reserved)}, and ids."""
+        pairs = {(t.product_id, t.location_id) for t in pending} | {
+            (t.product_id, self.staging) for t in pending}
+        levels, ids = {}, set()
+        for row in db.session.execute(
+                select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
+                       StockLevel.quantity, StockLevel.reserved)
+                .where(tuple_(StockLevel.product_id, StockLevel.location_id).in_(sorted(pairs)))
+                .order_by(StockLevel.product_id, StockLevel.location_id).with_for_update()):
+            levels[(row.product_id, row.location_id)] = (row.quantity, row.reserved)
+            ids.add(row.id)
+        return levels, ids
+
+    def product_of(self, scan):
+        """The product a read scan names (catalog.services.product_for_scan, in memory)."""
+        found = [self.products["codes"][key] for key in scan.keys if key in self.products["codes"]]
+        if found:
+            return min(found)[1]
+        return self.products["skus"].get(scan.text)
+
+    def judge(self, record):
+        """Judge one scan against the copy, change the copy; return (status, reason)."""
+        task = self.tasks.get(record.task_id)
+        problem = synced_problem(self.lists.get(record.pick_list_id), task,
+                                 task and self.orders[task.order_id], record.user_id)
+        if problem is not None:
+            return ("conflict" if isinstance(problem, Conflict) else "rejected"), str(problem)
+        scan = self.scans[record.id]
+        verdict = judge(task, task.location_code, scan, record.quantity, self.product_of)
+        if not verdict.ok:
+            return "rejected", verdict.message or services.wrong_scan_message(
+                scan, verdict.named, task.location_code, task.product_id)
+        if completes(task, verdict):
+            refusal = self._finish(task, task.picked_qty + verdict.count, record)
+            if refusal is not None:
+                return "conflict", f"stock already gone: {refusal}"
+            task.status, task.done_at = "done", utcnow()
+            if not any(t.status == "pending" for t in self.tasks_of[task.pick_list_id]):
+                self.lists[task.pick_list_id].status = "done"
+                self.closing = record
+        apply_verdict(task, verdict)
+        self.touched[task.id] = task
+        return "applied", verdict.message
+
+    def _finish(self, task, quantity, record):
+        """Move a finished task's units (services.move_picked in memory); the refusal
+        of the take when the shelf no longer holds them, else None."""
+        if self.staging is None:
+            raise OneByOne("no packing location")
+        if quantity <= 0:
+            return None
+        reservation = self.reservations.get(task.reservation_id) if task.kind == "pick" else None
+        held, leftover = (reservation_split(quantity, reservation.quantity, reservation.active)
+                          if reservation else (0, 0))
+        source, target = ((self.staging, task.location_id) if task.kind == "putback"
+                          else (task.location_id, self.staging))
+        if source == target:
+            raise OneByOne("the packing area is the task's location")
+        level = self.levels.get((task.product_id, source))
+        refusal = take_refusal(level, quantity, held)
+        if refusal is not None:
+            return refusal
+        left = (level[0] - quantity, level[1] - held - leftover)
+        if left[1] < 0:  # release() would refuse: more freed than the level reserves
+            raise OneByOne("a reservation the level no longer holds")
+        self.levels[(task.product_id, source)] = left
+        there = self.levels.get((task.product_id, target), (0, 0))
+        self.levels[(task.product_id, target)] = (there[0] + quantity, there[1])
+        self.moves.append({
+            "product_id": task.product_id, "quantity": quantity,
+            "reason": "unpick" if task.kind == "putback" else "pick",
+            "from_location_id": source, "to_location_id": target, "user_id": record.user_id,
+            "device_id": record.device_id, "source": f"pick-task:{task.id}",
+            "consume_reserved": held, "created_at": utcnow()})
+        if leftover:
+            self.releases.append((task.product_id, source, leftover))
+        if reservation is not None and reservation.active:
+            reservation.active = False
+            self.spent.append(task.reservation_id)
+        if task.kind == "pick":
+            self.line_gains[task.order_line_id] += quantity
+        return None
+
+    def write(self):
+        """Write what the judged scans did, in a few statements."""
+        if self.touched:
+            db.session.execute(
+                update(PickTask.__table__).where(PickTask.__table__.c.id == bindparam("i"))
+                .values(picked_qty=bindparam("p"), location_confirmed=bindparam("c"),
+                        status=bindparam("s"), done_at=bindparam("d")),
+                [{"i": t.id, "p": t.picked_qty, "c": t.location_confirmed, "s": t.status,
+                  "d": t.done_at} for t in self.touched.values()])
+        move_stock_many(self.moves, self.releases)
+        if self.spent:
+            db.session.execute(update(Reservation.__table__)
+                               .where(Reservation.__table__.c.id.in_(self.spent))
+                               .values(active=False))
+        if self.line_gains:
+            line = OrderLine.__table__
+            db.session.execute(
+                update(line).where(line.c.id == bindparam("i"))
+                .values(picked_qty=line.c.picked_qty + bindparam("n")),
+                [{"i": i, "n": n} for i, n in self.line_gains.items()])
+        _forget({PickTask: set(self.touched), Reservation: set(self.spent),
+                 OrderLine: set(self.line_gains), StockLevel: self.level_ids,
+                 PickList: set(self.lists)})
+        self.moves, self.releases, self.spent = [], [], []
+        self.line_gains, self.touched = defaultdict(int), {}
+
+
+def _staging():
+    """The packing area's location id, or None when there is none."""
+    try:
+        return services.staging_location_id()
+    except services.PickingError:
+        return None
+
+
+def _products_of(scans):
+    """What the read scans name: {"codes": {barcode: (barcode id, product id)},
+    "skus": {sku: product id}}, read in two statements."""
+    keys = {key for scan in scans for key in scan.keys}
+    codes = {row.code: (row.id, row.product_id) for row in db.session.execute(
+        select(Barcode.code, Barcode.id, Barcode.product_id).where(Barcode.code.in_(list(keys))))} \
+        if keys else {}
+    texts = {scan.text for scan in scans if scan.text}
+    skus = dict(db.session.execute(select(Product.sku, Product.id)
+                                   .where(Product.sku.in_(list(texts)))).all()) if texts else {}
+    return {"codes": codes, "skus": skus}
+
+
+def _forget(written):
+    """Expire the session's copies of rows written here with Core statements
+    ({model: ids}), so an ORM read after (closing a list, a scan applied one by one)
+    sees the new values. One pass over the session, not a lookup per row."""
+    for obj in list(db.session.identity_map.values()):
+        ids = written.get(type(obj))
+        if ids and obj.id in ids:
+            db.session.expire(obj)
