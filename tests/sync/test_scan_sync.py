@@ -268,3 +268,23 @@ def test_large_batch_answers_every_scan_and_its_replay_is_all_duplicates(walk, d
     assert [r["status"] for r in replay] == (
         ["duplicate"] * (len(batch) + 2) + ["rejected", "duplicate", "rejected", "rejected"])
     assert count(ScanRecord) == 1 + len(batch) + 1
+
+
+def test_a_put_back_for_a_cancelled_order_is_walked_through_sync(walk, device, scans):
+    """The putback task of an order cancelled mid-pick belongs to a cancelled order by
+    definition: its synced scans must put the units back, not come back as conflicts
+    (they did, so a list with a putback could only be finished on the online screen)."""
+    task = first_task(walk)
+    client = walk["app"].test_client()
+    assert {r["status"] for r in post(client, device, scans.complete(task))[1]} == {"applied"}
+    cancel_order(task.order_id, None, "customer cancelled")
+    db.session.commit()
+    putback = db.session.scalar(select(PickTask).where(
+        PickTask.pick_list_id == walk["list"].id, PickTask.kind == "putback"))
+    assert putback is not None and putback.order_id == task.order_id
+    results = post(client, device, scans.complete(putback))[1]
+    assert {r["status"] for r in results} == {"applied"}, results
+    db.session.expire_all()
+    assert db.session.get(PickTask, putback.id).status == "done"
+    assert count(StockMovement, StockMovement.reason == "unpick") >= 1
+    assert ledger_mismatches() == []

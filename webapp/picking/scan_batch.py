@@ -47,7 +47,9 @@ def synced_problem(pick_list, task, order, user_id):
     if pick_list.status != "in_progress":
         return Conflict(f"the pick list is {pick_list.status}")
     on_list = task is not None and task.pick_list_id == pick_list.id
-    if on_list and order.status == "cancelled":
+    # A putback walks a cancelled order's units back to the shelf: its order is
+    # cancelled by definition, and its scans are the ones that must be applied.
+    if on_list and order.status == "cancelled" and task.kind != "putback":
         return Conflict(f"order {order.number} was cancelled")
     if not on_list:
         return Rejected(_("No such task on this pick list."))
