@@ -102,7 +102,7 @@ def _orders(rng, products, count=36, planned=24):
     from .picking.waves import run_wave
     for n in range(count):
         city, province, postcode = rng.choice(_CITIES)
-        lines = [{"sku": p.sku, "quantity": rng.randint(1, 3)}
+        lines = [{"sku": p.sku, "quantity": rng.randint(1, 3), "unit_price": demo_price(p)}
                  for p in rng.sample(products, rng.randint(1, 3))]
         address = {"name": f"Customer {n + 1}", "phone": f"138{rng.randint(0, 10**8 - 1):08d}",
                    "line1": f"{rng.randint(1, 300)} Renmin Road", "city": city,
@@ -150,6 +150,12 @@ def _locations(warehouse):
     db.session.add_all(rows)
     db.session.flush()
     return [row for row in rows if row.type == "storage"]
+
+
+def demo_price(product):
+    """A demo selling price (单价): about 1.8 × the unit cost, whole yuan, as a channel sends
+    it. From the cost, not the generator, so the demo's other data stay as they were."""
+    return f"{product.unit_cost_cents * 18 // 1000}.00"
 
 
 def _products(rng, count):

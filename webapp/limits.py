@@ -57,3 +57,7 @@ MAX_REORDER_UNITS = 1_000_000
 # A scanned code: as long as the scan record's column. Real GS1 strings are far shorter;
 # a longer one is refused with a clear message, never stored cut or echoed whole.
 MAX_CODE_CHARS = 200
+
+# An order line's unit price (单价) from a channel: yuan with at most two decimals, kept as
+# whole cents in a 32-bit column. A million yuan a unit is beyond any real product.
+MAX_UNIT_PRICE_CENTS = 100_000_000

@@ -30,7 +30,8 @@ ORDER_STATE_LABELS = {
 
 EXCEPTION_LABELS = {
     "address_error": _l("Address error"), "unknown_sku": _l("Unknown SKU"),
-    "bad_quantity": _l("Bad quantity"), "bad_carrier": _l("Carrier unavailable"),
+    "bad_quantity": _l("Bad quantity"), "bad_price": _l("Bad unit price"),
+    "bad_carrier": _l("Carrier unavailable"),
     "short": _l("Out of stock"), "short_pick": _l("Short pick"),
     "cancelled_in_pick": _l("Cancelled while picking"),
     "cancelled_packed": _l("Cancelled after packing"), "bad_priority": _l("Bad priority"),

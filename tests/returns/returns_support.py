@@ -44,13 +44,14 @@ def code_of(product_id):
 
 def order_in(lines, number="R-1", phone="13911112222", name="韩梅梅", state="handed_over",
              user_id=None):
-    """An order of [(sku, qty)] taken as far as `state` through the real services:
-    new, picked, packed or handed_over. Returns the order."""
+    """An order of [(sku, qty)] or [(sku, qty, unit price)] taken as far as `state`
+    through the real services: new, picked, packed or handed_over. Returns the order."""
     result = intake({"channel": "shop", "order_no": number, "carrier": "builtin",
                      "address": {"name": name, "phone": phone, "line1": "1 Renmin Rd",
                                  "city": "Hangzhou", "province": "Zhejiang",
                                  "postcode": "310000"},
-                     "lines": [{"sku": s, "quantity": q} for s, q in lines]})
+                     "lines": [{"sku": s, "quantity": q, "unit_price": (price or [None])[0]}
+                               for s, q, *price in lines]})
     assert result.outcome == "created", result.problems
     db.session.commit()
     order = db.session.get(Order, result.order_id)

@@ -15,8 +15,8 @@ _ORDER = {
     "type": "object", "required": ["channel", "order_no"],
     "description": "Checked against this schema first (a wrong type or an over-long key is "
                    "rejected). Then a missing address field or line, an unknown SKU, a "
-                   "quantity outside 1-100000 or an unconfigured carrier holds the order "
-                   "with an exception for a supervisor (outcome `held`).",
+                   "quantity outside 1-100000, a bad unit price or an unconfigured carrier "
+                   "holds the order with an exception for a supervisor (outcome `held`).",
     "properties": {
         "channel": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"\S",
                     "examples": ["tmall"]},
@@ -32,7 +32,14 @@ _ORDER = {
             "type": "object",
             "properties": {"sku": {"type": "string"},
                            "quantity": {"type": "integer",
-                                        "description": "1 to 100000, else the order is held"}}}},
+                                        "description": "1 to 100000, else the order is held"},
+                           "unit_price": {
+                               "type": ["string", "number", "null"], "examples": ["129.00"],
+                               "description": "optional: what the customer paid a unit, "
+                                              "in yuan, 0 to 1000000.00 with at most two "
+                                              "decimals (a string avoids float rounding); "
+                                              "refunds of returned units are computed from "
+                                              "it. Anything else holds the order"}}}},
     },
 }
 _RESULT = {

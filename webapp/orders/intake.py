@@ -5,6 +5,7 @@ problem, for a supervisor to fix and release.
 """
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..catalog.models import Product
 from ..extensions import db
+from ..limits import MAX_UNIT_PRICE_CENTS
 from ..packing import carriers
 from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
 from .states import transition
@@ -139,9 +141,32 @@ def _fill_lines(order, lines):
         if quantity is None:
             problems.append(("bad_quantity", f"line {number}: quantity "
                              f"{line.get('quantity')!r} is not a positive whole number"))
+        cents, bad_price = unit_price_cents(line.get("unit_price"))
+        if bad_price:
+            problems.append(("bad_price", f"line {number}: unit price {bad_price} is not an "
+                             f"amount from 0 to {MAX_UNIT_PRICE_CENTS // 100}.00 with at most "
+                             "two decimals"))
         order.lines.append(OrderLine(sku=sku, product_id=product.id if product else None,
-                                     quantity=quantity or 0))
+                                     quantity=quantity or 0, unit_price_cents=cents))
     return problems
+
+
+_PRICE = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?")
+
+
+def unit_price_cents(value):
+    """(cents, problem): a line's optional unit price in yuan (129, "129.00", 129.5) as
+    whole cents; blank is no price (None). Anything else (negative, text, more than two
+    decimals, above the bound) is no price and a short form of the value to name."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    text = "" if isinstance(value, bool) else str(value).strip()
+    found = _PRICE.fullmatch(text) if text.isascii() else None
+    if found:
+        cents = int(found[1]) * 100 + int((found[2] or "0").ljust(2, "0"))
+        if cents <= MAX_UNIT_PRICE_CENTS:
+            return cents, None
+    return None, repr(str(value)[:40])
 
 
 def positive_int(value):
@@ -192,7 +217,7 @@ def _datetime_or_none(value, problems):
         return None
 
 
-CSV_COLUMNS = ("channel", "order_no", "sku", "quantity", "name", "phone", "line1", "city",
+CSV_COLUMNS = ("channel", "order_no", "sku", "quantity", "unit_price", "name", "phone", "line1", "city",
                "province", "postcode", "country", "carrier", "priority", "cutoff_at")
 
 
@@ -224,5 +249,6 @@ def _group_rows(reader):
             "channel": key[0], "order_no": key[1], "carrier": row.get("carrier") or "builtin",
             "priority": row.get("priority"), "cutoff_at": row.get("cutoff_at"),
             "address": {name: row.get(name, "") for name in ADDRESS_FIELDS}, "lines": []})
-        payload["lines"].append({"sku": row.get("sku", ""), "quantity": row.get("quantity")})
+        payload["lines"].append({"sku": row.get("sku", ""), "quantity": row.get("quantity"),
+                                 "unit_price": row.get("unit_price")})
     return list(orders.values())

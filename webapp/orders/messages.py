@@ -64,6 +64,10 @@ SENTENCES = [
     (r"line (?P<n>\d+): unknown SKU (?P<sku>.*)", _l("line %(n)s: unknown SKU %(sku)s"), {}),
     (r"line (?P<n>\d+): quantity (?P<value>.*) is not a positive whole number",
      _l("line %(n)s: quantity %(value)s is not a positive whole number"), {}),
+    (r"line (?P<n>\d+): unit price (?P<value>.*) is not an amount from 0 to (?P<max>[\d.]+) "
+     r"with at most two decimals",
+     _l("line %(n)s: unit price %(value)s is not an amount from 0 to %(max)s with at most "
+        "two decimals"), {}),
     (r"(?P<sku>.+): (?P<missing>\d+) of (?P<qty>\d+) not available",
      _l("%(sku)s: %(missing)s of %(qty)s not available"), {}),
     (r"(?P<sku>.+) at (?P<code>\S+): picked (?P<picked>\d+) of (?P<qty>\d+) \((?P<reason>\w+)\)",

@@ -10,8 +10,8 @@ from ..timeutil import utcnow
 
 ORDER_STATES = ("new", "allocated", "picking", "picked", "packed", "handed_over",
                 "on_hold", "short", "cancelled")
-EXCEPTION_KINDS = ("address_error", "unknown_sku", "bad_quantity", "bad_carrier", "short",
-                   "short_pick", "cancelled_in_pick")
+EXCEPTION_KINDS = ("address_error", "unknown_sku", "bad_quantity", "bad_price", "bad_carrier",
+                   "short", "short_pick", "cancelled_in_pick")
 ADDRESS_FIELDS = ("name", "phone", "line1", "city", "province", "postcode", "country")
 
 
@@ -80,6 +80,9 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     picked_qty: Mapped[int] = mapped_column(default=0)
     verified_qty: Mapped[int] = mapped_column(default=0)
+    # What the customer paid a unit (单价), in cents, when the channel sends it: refunds
+    # of returned units are computed from it (webapp/returns/resolution.py).
+    unit_price_cents: Mapped[int | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product = relationship("Product")

@@ -42,8 +42,8 @@ def fix_and_release(order_id, form, user_id):
         "priority": form.get("priority", order.priority),
         "cutoff_at": form.get("cutoff_at") or (order.cutoff_at and order.cutoff_at.isoformat()),
         "address": {name: form.get(name, "") for name in ADDRESS_FIELDS},
-        "lines": [{"sku": sku, "quantity": qty} for sku, qty in
-                  zip(form.getlist("sku"), form.getlist("quantity")) if sku or qty],
+        "lines": [{"sku": sku, "quantity": qty, "unit_price": price} for sku, qty, price in
+                  zip(form.getlist("sku"), form.getlist("quantity"), _prices(form)) if sku or qty],
     }
     order.lines.clear()
     db.session.flush()
@@ -55,6 +55,12 @@ def fix_and_release(order_id, form, user_id):
         exception.resolved_at, exception.resolved_by_id = utcnow(), user_id
     transition(order, "new", user_id, "fixed and released")
     return []
+
+
+def _prices(form):
+    """The form's unit prices, one per line; blank for lines a form sent without one."""
+    prices = form.getlist("unit_price")
+    return prices + [""] * (len(form.getlist("sku")) - len(prices))
 
 
 def resolve_exception(exception_id, user_id):

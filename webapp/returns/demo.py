@@ -8,7 +8,8 @@ import json
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..catalog.models import Barcode
+from ..catalog.models import Barcode, Product
+from ..demo import demo_price
 from ..extensions import db
 from ..handoff import services as handoff
 from ..handoff.handover import hand_over
@@ -48,8 +49,13 @@ def ship_order(channel, number, lines, name, phone):
     the highest priority; other waiting orders are allocated, not planned)."""
     address = {"name": name, "phone": phone, "line1": "88 Wensan Road", "city": "Hangzhou",
                "province": "Zhejiang", "postcode": "310000"}
+    products = {p.sku: p for p in db.session.scalars(
+        select(Product).where(Product.sku.in_([sku for sku, _qty in lines])))}
     result = intake({"channel": channel, "order_no": number, "priority": MAX_PRIORITY,
-                     "address": address, "lines": [{"sku": s, "quantity": q} for s, q in lines]})
+                     "address": address,
+                     "lines": [{"sku": s, "quantity": q,
+                                "unit_price": demo_price(products[s]) if s in products else None}
+                               for s, q in lines]})
     if result.outcome != "created":
         raise ValueError(f"demo order {number}: {result.problems}")
     wave = Wave(params_json=json.dumps({"max_orders": 1, "max_lines": 50,

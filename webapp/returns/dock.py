@@ -17,6 +17,7 @@ from ..receiving import inspection, putaway
 from ..receiving.models import PutawayRun
 from . import states
 from .models import ReturnLine, ReturnRequest
+from .resolution import amount_due
 from .services import ReturnError
 
 MAX_SCAN_QTY = 1000
@@ -122,6 +123,8 @@ def finish(return_id, user_id, note=""):
     if not any(line.received_qty for line in rma.lines):
         raise ReturnError(_("No unit was inspected yet."))
     states.transition(rma, "inspected", user_id, note)
+    if rma.resolution == "refund":
+        rma.refund_due = amount_due(rma)
     if not any(line.passed_qty for line in rma.lines):
         return None
     run = PutawayRun(source_kind="return", source_id=rma.id)

@@ -22,7 +22,7 @@ NUMBER_PREFIX = "RMA"
 class ReturnRequest(db.Model):
     """One return (RMA) of some units of a handed-over order."""
 
-    __audited__ = ("status", "resolution", "refund_amount", "refund_reference",
+    __audited__ = ("status", "resolution", "refund_due", "refund_amount", "refund_reference",
                    "replacement_order_id", "return_tracking")  # webapp/audit/trail.py
 
     __table_args__ = (
@@ -41,6 +41,10 @@ class ReturnRequest(db.Model):
     return_tracking: Mapped[str] = mapped_column(String(40), default="", index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What the inspection says the customer is due (accepted units × the order line's
+    # unit price); empty when the order carries no price. refund_amount is what customer
+    # service recorded as paid.
+    refund_due: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     refund_reference: Mapped[str] = mapped_column(String(64), default="")
     replacement_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))

@@ -23,6 +23,33 @@ def _inspected(return_id):
     return rma
 
 
+# Reasons where a unit failing inspection confirms the customer's complaint: it is
+# refunded too. For every other reason only the units that passed are.
+FAULT_REASONS = ("defective", "damaged_in_transit")
+
+
+def accepted_units(rma, line):
+    """Units of a return line the refund pays for: announced units that came back and
+    passed inspection, or (for a fault reason) came back at all. Unexpected items are
+    not paid: customer service decides on them."""
+    if line.unexpected or line.order_line is None:
+        return 0
+    return line.received_qty if rma.reason in FAULT_REASONS else line.passed_qty
+
+
+def amount_due(rma):
+    """Accepted units × their order line's unit price, or None when a line with accepted
+    units has no price (never a guessed number)."""
+    cents = 0
+    for line in rma.lines:
+        units = accepted_units(rma, line)
+        if units and line.order_line.unit_price_cents is None:
+            return None
+        cents += units * (line.order_line.unit_price_cents or 0)
+    due = Decimal(cents) / 100
+    return due.quantize(Decimal("0.01")) if due <= MAX_AMOUNT else None
+
+
 def refund(return_id, user_id, amount, reference, note=""):
     """The customer was refunded `amount` (channel reference): record it."""
     rma = _inspected(return_id)
