@@ -78,6 +78,9 @@ def run_wave(wave, progress=None):
     wave.status = "running"
     db.session.commit()
     allocation = allocate_pending(user_id=wave.created_by_id, progress=progress)
+    # The planning reads below go through the connection (no ORM autoflush): an
+    # allocation still pending in the session would be invisible and get no list.
+    db.session.flush()
     unplanned = _unplanned(params)
     stops = _stops(unplanned)
     layout = layout_of_storage()
