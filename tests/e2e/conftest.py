@@ -229,11 +229,8 @@ def login():
     from playwright.sync_api import expect
 
     def sign_in(page, username):
-        page.goto("/login")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(DEMO_PASSWORD)
-        page.locator("form.stack button").click()
-        expect(page.locator("form[action$='/logout']")).to_be_attached(timeout=20_000)
+        from offline_support import sign_in as sign_in_twice  # one helper, with its retry
+        sign_in_twice(page, username)
         return page
     return sign_in
 

@@ -153,12 +153,21 @@ def track_errors(page):
 
 
 def sign_in(page, username="picker"):
-    """Sign in with the demo password."""
-    page.goto("/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("form.stack button").click()
-    expect(page.locator("form[action$='/logout']")).to_be_attached(timeout=20_000)
+    """Sign in with the demo password. Once in a fresh-clone run of the whole suite the
+    page stayed on an empty sign-in form after the click (two tests of 1,437; both pass
+    alone, cause not found): a second try then, so setup does not fail the test; the
+    sign-in itself is tested in tests/accounts and tests/e2e/test_foundation.py."""
+    for wait in (20_000, 40_000):
+        page.goto("/login")
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill(DEMO_PASSWORD)
+        page.locator("form.stack button").click()
+        try:
+            expect(page.locator("form[action$='/logout']")).to_be_attached(timeout=wait)
+            return
+        except AssertionError:
+            if wait == 40_000:
+                raise
 
 
 def start_list(page, list_id):
