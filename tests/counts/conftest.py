@@ -8,48 +8,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "outbound"))
 
+from demo_seed import seed_demo  # noqa: E402
 from webapp import demo  # noqa: E402
-from webapp.accounts import models as account_models  # noqa: E402
 from webapp.accounts.models import User  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.picking.models import Wave  # noqa: E402
 from webapp.picking.waves import run_wave  # noqa: E402
 
-_HASHES = {}
-
-
-def _hash_once(password, *args, **kwargs):
-    """generate_password_hash, computed once per password: seeding runs per test."""
-    if password not in _HASHES:
-        _HASHES[password] = generate_password_hash(password, *args, **kwargs)
-    return _HASHES[password]
-
-
 def _seed():
     """Demo locations, 40 products with stock, one person per role; no orders."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_models, "generate_password_hash", _hash_once)
-        for name in ("_orders", "_receipts", "_counts"):
-            if hasattr(demo, name):
-                patch.setattr(demo, name, lambda *args, **kwargs: 0)
-        demo.seed(products=40)
+    seed_demo(40, without=("_orders", "_receipts", "_counts"))
     db.session.commit()
-
-
-@pytest.fixture(autouse=True)
-def user_loaded_per_request():
-    """Forget Flask-Login's cached user when each request starts."""
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-    request_started.connect(forget)
-    yield
-    request_started.disconnect(forget)
 
 
 @pytest.fixture
