@@ -13,7 +13,6 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "outbound"))
 
 from demo_seed import seed_demo  # noqa: E402
-from webapp import demo  # noqa: E402
 from webapp.accounts.models import User  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.picking.models import Wave  # noqa: E402
