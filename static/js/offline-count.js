@@ -105,8 +105,7 @@
 
   function takeOffline() {
     say(strings.taking);
-    screen.fetchJson(root.dataset.offlineUrl.replace("/0/", "/" + countId + "/"))
-      .then(function (payload) { return Outbox.putCopy("count", payload).then(function () { return Outbox.getCopy("count", countId); }); })
+    screen.takeCopy("count", root.dataset.offlineUrl.replace("/0/", "/" + countId + "/"), countId)
       .then(start, function (error) { say(fmt(strings.takeFailed, { reason: error.message })); });
   }
 
