@@ -2,7 +2,6 @@
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import allow, device_token, public
 from ..extensions import db
@@ -34,10 +33,7 @@ def dock_index():
         if rma is not None:
             return redirect(url_for("returns.receive", return_id=rma.id))
         flash(_("No return for %(code)s.", code=code[:40]), "error")
-    rows = db.session.scalars(select(ReturnRequest).where(
-        ReturnRequest.status.in_(states.RECEIVABLE))
-        .order_by(ReturnRequest.status.desc(), ReturnRequest.id).limit(100)).all()
-    return render_template("returns/dock.html", returns=rows)
+    return render_template("returns/dock.html", returns=services.receivable())
 
 
 @bp.route("/offline/returns")

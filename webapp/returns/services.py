@@ -213,6 +213,13 @@ def by_code(raw):
         .limit(1))
 
 
+def receivable(limit=100):
+    """The returns the dock may receive now, those already arriving first."""
+    return db.session.scalars(select(ReturnRequest).where(
+        ReturnRequest.status.in_(states.RECEIVABLE))
+        .order_by(ReturnRequest.status.desc(), ReturnRequest.id).limit(limit)).all()
+
+
 def open_returns(user_id=None, limit=200):
     """Returns not closed yet, oldest first; only those `user_id` logged when given."""
     query = select(ReturnRequest).where(ReturnRequest.status.in_(OPEN_STATES))
