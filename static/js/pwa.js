@@ -145,18 +145,36 @@
   // ------------------------------------------------------------ service worker
   function registerWorker() {
     if (!("serviceWorker" in navigator) || !config.sw) return;
-    navigator.serviceWorker.register(config.sw, { scope: "/", updateViaCache: "none" }).then(function (reg) {
-      if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg);
-      reg.addEventListener("updatefound", function () {
-        var worker = reg.installing;
-        if (!worker) return;
-        worker.addEventListener("statechange", function () {
-          if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(reg);
-        });
-      });
-    }).catch(function () { /* no worker (http on a LAN address): the pages still work online */ });
+    register();
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       if (reloading) reloadOnce();
+    });
+  }
+
+  // An install fails when one file of the shell cannot be fetched (a Wi-Fi drop, a
+  // server restarting): the browser then drops that worker and would try again only
+  // on the next page. A handheld can stay on one screen for an hour, never ready for
+  // a dead zone, so a failed first install is tried again here, a few times, spaced.
+  var installTries = 0;
+  function register() {
+    navigator.serviceWorker.register(config.sw, { scope: "/", updateViaCache: "none" }).then(function (reg) {
+      if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg);
+      if (reg.installing) watchInstall(reg, reg.installing);
+      reg.addEventListener("updatefound", function () {
+        if (reg.installing) watchInstall(reg, reg.installing);
+      });
+    }).catch(function () { /* no worker (http on a LAN address): the pages still work online */ });
+  }
+
+  function watchInstall(reg, worker) {
+    if (worker.watched) return;
+    worker.watched = true;
+    worker.addEventListener("statechange", function () {
+      if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(reg);
+      if (worker.state === "redundant" && !reg.active && !reg.waiting && installTries < 5) {
+        installTries += 1;
+        setTimeout(register, 2000 * installTries);
+      }
     });
   }
 

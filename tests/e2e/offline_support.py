@@ -5,6 +5,7 @@ A plain module (not conftest.py) so test files can import from it by name.
 """
 import json
 import re
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -182,12 +183,19 @@ def wait_for_worker(page):
     """Wait until the service worker is active and controls the page (the shell is stored)."""
     # Polled from here, not with wait_for_function: its in-page poller once ran into the
     # page's CSP ("Evaluating a string as JavaScript violates ... 'unsafe-eval'").
-    import time
-    deadline = time.monotonic() + 20
+    # 60 s: a failed install is tried again by the page (pwa.js), 2 s, 4 s, ... apart.
+    deadline = time.monotonic() + 60
     while not page.evaluate("navigator.serviceWorker.controller !== null"):
-        assert time.monotonic() < deadline, "the service worker did not take control"
+        assert time.monotonic() < deadline, (
+            "the service worker did not take control: " + worker_state(page))
         time.sleep(0.1)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+def worker_state(page):
+    """The registration's workers and their states, for a failure message."""
+    return page.evaluate("""navigator.serviceWorker.getRegistration().then((reg) => !reg ? "no registration"
+        : ["installing", "waiting", "active"].map((k) => k + "=" + (reg[k] ? reg[k].state : "-")).join(" "))""")
 
 
 def take_offline(page):
