@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from webapp.accounts.services import register_device, revoke_device
@@ -34,6 +35,28 @@ def test_service_worker_is_served_at_the_root_with_its_config(client, app):
         assert url in config["precache"]
     for url in config["precache"]:  # every file the worker stores exists
         assert client.get(url).status_code == 200, url
+
+
+def test_every_offline_page_is_a_registered_shell_the_worker_stores(client, app):
+    """A flow's /offline/... page left out of the registry would never be stored: the
+    handheld would find nothing in a dead zone. Each one answers signed out, is
+    precached, and the pages under its prefix open it (the most specific prefix)."""
+    config = worker_config(client.get("/sw.js").get_data(as_text=True))
+    offline = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/offline/")}
+    assert offline and offline == set(config["shellPages"]) - {"/device"}
+    for url in offline:
+        assert url in config["precache"] and client.get(url).status_code == 200, url
+    prefixes = [prefix for prefix, _shell in config["shells"]]
+    assert prefixes == sorted(prefixes, key=len, reverse=True)
+    shells = dict(config["shells"])
+    assert shells["/putaway"] == "/offline/putaway" and shells["/counts"] == "/offline/counts"
+
+
+def test_a_shell_is_registered_once():
+    from webapp.pwa.shells import register_shell
+    register_shell("counts.offline_shell", under="counts.my_counts")  # the same again: fine
+    with pytest.raises(ValueError):
+        register_shell("counts.offline_shell", under="receiving.today")
 
 
 def test_offline_shell_is_public_and_has_the_scan_field(client):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..access import allow, public
 from ..extensions import db
 from ..jobstate import job_status
+from ..pwa.shells import register_shell
 from ..queues import enqueue_for
 from . import plans, services, variances
 from .jobs import generate_counts
@@ -71,6 +72,9 @@ def offline_count(count_id):
                     "status": task.status, "user_id": current_user.id,
                     "started": task.status == "counting" and task.counter_id == current_user.id,
                     "tally": {}})
+
+
+register_shell("counts.offline_shell", under="counts.my_counts")
 
 
 @bp.route("/offline/counts")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..access import allow, device_token, public
 from ..extensions import db
 from ..packing import carriers
+from ..pwa.shells import register_shell
 from . import documents, handover, labels, services
 from .models import CarrierCutoff, Manifest
 
@@ -65,6 +66,9 @@ def offline_manifest(manifest_id):
     if manifest.status == "signed":
         return jsonify(error="This manifest is signed.", status=409), 409
     return jsonify(services.offline_copy(manifest))
+
+
+register_shell("handoff.offline_shell", under="handoff.index")
 
 
 @bp.route("/offline/handoff")

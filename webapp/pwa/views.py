@@ -15,6 +15,7 @@ from ..access import allow, bearer_token, device_token, public
 from ..accounts.models import ROLES
 from ..accounts.services import device_for_token, record_sign_in
 from ..extensions import db
+from .shells import DEFAULT, prefixes, register_shell, shell_urls
 
 bp = Blueprint("pwa", __name__, template_folder="templates")
 
@@ -67,36 +68,19 @@ def _precache_files():
 
 
 def worker_config():
-    """What sw.js needs to know: version, files to precache, URLs of the shell and API."""
+    """What sw.js needs to know: version, files to precache, URLs of the shells and API."""
+    shells = shell_urls()
     return {
         "version": current_app.config["ASSET_VERSION"],
-        "precache": [url_for("static", filename=name) for name in _precache_files()]
-                    + [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
-                       url_for("handoff.offline_shell"), url_for("receiving.offline_shell"),
-                       url_for("returns.offline_shell"), url_for("counts.offline_shell"),
-                       url_for("receiving.offline_putaway_shell")],
-        "shell": url_for("pwa.offline_picking"),
+        "precache": [url_for("static", filename=name) for name in _precache_files()] + shells,
+        "shell": url_for(DEFAULT),
         # Offline, a page under a prefix opens that prefix's shell (else the picking one).
-        "shells": [[url_for("packing.station"), url_for("pwa.offline_packing")],
-                   [url_for("handoff.index"), url_for("handoff.offline_shell")],
-                   [url_for("receiving.today"), url_for("receiving.offline_shell")],
-                   [url_for("returns.dock_index"), url_for("returns.offline_shell")],
-                   [url_for("counts.my_counts"), url_for("counts.offline_shell")],
-                   [_prefix("receiving.putaway_walk", putaway_run_id=0),
-                    url_for("receiving.offline_putaway_shell")]],
-        "shellPages": [url_for("pwa.offline_picking"), url_for("pwa.offline_packing"),
-                       url_for("handoff.offline_shell"), url_for("receiving.offline_shell"),
-                       url_for("returns.offline_shell"), url_for("counts.offline_shell"),
-                       url_for("receiving.offline_putaway_shell"), url_for("pwa.device")],
+        "shells": prefixes(),
+        "shellPages": shells + [url_for("pwa.device")],
         "scans": url_for("sync.post_scans"),
         "outbox": url_for("static", filename="js/outbox.js"),
         "manifest": url_for("static", filename="manifest.webmanifest"),
     }
-
-
-def _prefix(endpoint, **values):
-    """The path of an endpoint's pages without their last segment (/putaway/0 -> /putaway)."""
-    return url_for(endpoint, **values).rsplit("/", 1)[0]
 
 
 @bp.route("/sw.js")
@@ -118,6 +102,10 @@ def service_worker():
 def offline_picking():
     """The picking screen's shell; it renders the list kept on the device (IndexedDB)."""
     return render_template("pwa/offline_picking.html")
+
+
+register_shell(DEFAULT)
+register_shell("pwa.offline_packing", under="packing.station")
 
 
 @bp.route("/offline/packing")

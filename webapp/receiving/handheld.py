@@ -7,6 +7,7 @@ from ..access import allow, device_token, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
+from ..pwa.shells import register_shell
 from ..queues import enqueue_for
 from . import inspection, offline, putaway, services, walk
 from .jobs import plan_putaway
@@ -46,6 +47,10 @@ def _open_runs():
         | PutawayRun.id.in_(select(PutawayTask.run_id).where(PutawayTask.status == "pending")))
         .order_by(PutawayRun.id)).all()
     return [(run, putaway.source_label(run)) for run in runs]
+
+
+register_shell("receiving.offline_shell", under="receiving.today")
+register_shell("receiving.offline_putaway_shell", under="receiving.putaway_walk", putaway_run_id=0)
 
 
 @bp.route("/offline/receiving")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..access import allow, device_token, public
 from ..extensions import db
 from ..picking.views import _quantity
+from ..pwa.shells import register_shell
 from ..queues import enqueue_for
 from ..receiving.inspection import InspectionError, check_photo
 from ..receiving.jobs import plan_putaway
@@ -34,6 +35,9 @@ def dock_index():
             return redirect(url_for("returns.receive", return_id=rma.id))
         flash(_("No return for %(code)s.", code=code[:40]), "error")
     return render_template("returns/dock.html", returns=services.receivable())
+
+
+register_shell("returns.offline_shell", under="returns.dock_index")
 
 
 @bp.route("/offline/returns")
