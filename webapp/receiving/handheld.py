@@ -34,19 +34,7 @@ def today():
             return redirect(url_for("receiving.receive", receipt_id=receipt.id))
         flash(_("No receipt %(code)s.", code=code[:40]), "error")
     return render_template("receiving/today.html", receipts=services.today_receipts(),
-                           runs=_open_runs())
-
-
-def _open_runs():
-    """Put-away runs with tasks still to do (a receipt's, a cancelled order's put-back),
-    each with what the receiver reads for it."""
-    from sqlalchemy import select
-    from .models import PutawayTask
-    runs = db.session.scalars(select(PutawayRun).where(
-        PutawayRun.status.in_(("queued", "running", "failed"))
-        | PutawayRun.id.in_(select(PutawayTask.run_id).where(PutawayTask.status == "pending")))
-        .order_by(PutawayRun.id)).all()
-    return [(run, putaway.source_label(run)) for run in runs]
+                           runs=putaway.open_runs())
 
 
 register_shell("receiving.offline_shell", under="receiving.today")

@@ -51,6 +51,16 @@ def register_source(kind, *, items, finished, label=None):
         _LABELS[kind] = label
 
 
+def open_runs():
+    """Put-away runs with tasks still to do (a receipt's, a cancelled order's put-back),
+    each with what the receiver reads for it."""
+    runs = db.session.scalars(select(PutawayRun).where(
+        PutawayRun.status.in_(("queued", "running", "failed"))
+        | PutawayRun.id.in_(select(PutawayTask.run_id).where(PutawayTask.status == "pending")))
+        .order_by(PutawayRun.id)).all()
+    return [(run, source_label(run)) for run in runs]
+
+
 def source_label(run):
     """What the receiver reads for a run's source ("Put away ..."), or ''."""
     label = _LABELS.get(run.source_kind)

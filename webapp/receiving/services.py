@@ -15,7 +15,7 @@ from ..signatures.svg import SignatureRejected
 from ..supervision.clock import warehouse_zone
 from ..timeutil import utcnow
 from . import inspection, putaway, states
-from .models import NUMBER_PREFIX, PutawayRun, Receipt, ReceiptLine
+from .models import NUMBER_PREFIX, RECEIPT_STATES, PutawayRun, Receipt, ReceiptLine
 
 OPEN_STATES = ("expected", "receiving")
 MAX_SCAN_QTY = 100_000
@@ -70,6 +70,17 @@ def held_message(receipt):
     """Why a held receipt cannot be received yet."""
     return _("Receipt %(number)s is held: a supervisor must fix or drop its bad lines "
              "first.", number=receipt.number)
+
+
+def receipts_in(status=""):
+    """The newest 200 receipts (of one state when status names one), and how many
+    receipts each state holds."""
+    query = select(Receipt).order_by(Receipt.id.desc()).limit(200)
+    if status in RECEIPT_STATES:
+        query = query.where(Receipt.status == status)
+    counts = dict(db.session.execute(select(Receipt.status, func.count(Receipt.id))
+                                     .group_by(Receipt.status)).all())
+    return db.session.scalars(query).all(), counts
 
 
 def today_receipts(today=None):

@@ -3,7 +3,6 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..access import allow, device_token
 from ..catalog.labels import code128_svg
@@ -26,13 +25,9 @@ MAX_RECEIPTS_PER_REQUEST = 200
 def receipts():
     """Receipts per state, newest first."""
     status = request.args.get("status", "")
-    query = select(Receipt).order_by(Receipt.id.desc()).limit(200)
-    if status in RECEIPT_STATES:
-        query = query.where(Receipt.status == status)
-    counts = dict(db.session.execute(select(Receipt.status, func.count(Receipt.id))
-                                     .group_by(Receipt.status)).all())
-    return render_template("receiving/receipts.html", receipts=db.session.scalars(query).all(),
-                           counts=counts, states=RECEIPT_STATES, status=status)
+    found, counts = services.receipts_in(status)
+    return render_template("receiving/receipts.html", receipts=found, counts=counts,
+                           states=RECEIPT_STATES, status=status)
 
 
 @bp.route("/receipts/import", methods=["GET", "POST"])
