@@ -30,3 +30,29 @@ def test_returns_by_reason_product_and_age(warehouse, user_id):
     resolution.close(old.id, cs)
     db.session.commit()
     assert kpis.by_age()["3-7d"] == 0
+
+
+def test_the_console_charts_returns_by_reason_with_its_table_and_csv(warehouse, any_app, user_id,
+                                                                    sign_in):
+    p1, p2 = stocked(2)
+    order = order_in([(p1.sku, 3), (p2.sku, 2)], user_id=user_id)
+    cs = user_id("customer_service")
+    lines = {line.sku: line.id for line in order.lines}
+    old = services.open_return(order.id, cs, {lines[p1.sku]: 2}, reason="defective",
+                               resolution="refund")
+    services.open_return(order.id, cs, {lines[p2.sku]: 2}, reason="wrong_item",
+                         resolution="exchange")
+    db.session.execute(update(ReturnRequest).where(ReturnRequest.id == old.id)
+                       .values(created_at=utcnow() - timedelta(days=5)))
+    db.session.commit()
+    client = sign_in(any_app.test_client(), "supervisor")
+    week = client.get("/console/kpis/chart/returns?period=7d").get_data(as_text=True)
+    assert "Returns by reason" in week and "<svg" in week
+    assert week.index("Defective") > 0 and week.index("Wrong item") > 0
+    today = client.get("/console/kpis/chart/returns?period=today").get_data(as_text=True)
+    assert "Wrong item" in today and "Defective" not in today
+    csv = client.get("/console/kpis/returns.csv?period=7d").get_data(as_text=True)
+    assert "Defective,1,2" in csv and "Wrong item sent,1,2" in csv
+    assert "/console/kpis/chart/returns" in client.get("/console/kpis").get_data(as_text=True)
+    assert sign_in(any_app.test_client(), "customer_service").get(
+        "/console/kpis/chart/returns").status_code == 403

@@ -28,6 +28,7 @@ TITLES = {
     "on_time": _l("Orders packed on time against the cut-off"),
     "stock_watch": _l("Stock-outs and low stock"),
     "inventory_accuracy": _l("Inventory accuracy (账实相符率)"),
+    "returns": _l("Returns by reason (退换货)"),
 }
 
 
@@ -189,10 +190,22 @@ def inventory_accuracy(period, now=None, **_filters):
                _l("From finished counts (盘点); a recount replaces the count it checked."))
 
 
+def returns(period, now=None, **_filters):
+    """Returns opened in the period per reason: how many, and the units announced."""
+    from ..returns.kpis import by_reason
+    from ..returns.labels import REASON_LABELS
+    rows = [[REASON_LABELS.get(reason, reason), count, units]
+            for reason, count, units in by_reason(period_bounds(period, now)[0])]
+    return Kpi("returns", TITLES["returns"], [_l("Reason"), _l("Returns"), _l("Units")], rows,
+               [_l("Returns"), _l("Units")], [(r[0], [r[1], r[2]]) for r in rows], "",
+               _l("Returns opened by customer service in the period; units as announced, "
+                  "items found that were not on a return left out."))
+
+
 KPIS = {"lines_per_hour": lines_per_hour, "cycle_time": cycle_time,
         "pick_accuracy": pick_accuracy, "short_pick_rate": short_pick_rate,
         "on_time": on_time, "stock_watch": stock_watch,
-        "inventory_accuracy": inventory_accuracy}
+        "inventory_accuracy": inventory_accuracy, "returns": returns}
 
 
 def zones():
