@@ -11,6 +11,7 @@ from stock_support import write_off
 from webapp.catalog.blocks import active_block
 from webapp.catalog.models import Location, StockLevel, StockMovement
 from webapp.catalog.stock import ledger_mismatches, move_stock
+from webapp.counts import services as counting
 from webapp.counts.models import CountTask
 from webapp.extensions import db
 from webapp.orders.messages import understood
@@ -107,6 +108,16 @@ def test_the_counted_units_stay_picked_and_the_rest_is_picked_elsewhere(
     assert "picked 1 of 3 (empty)" in note and "1 picked units were no longer on the books" \
         in note and understood(note), note
     assert ledger_mismatches() == []
+
+    # The count it raised finds the bin empty: the books agree now, the block is lifted.
+    count_id = db.session.scalar(select(CountTask.id).where(
+        CountTask.location_id == task.location_id, CountTask.status == "open"))
+    counter = user_id("receiver")
+    assert counting.scan(count_id, counter, task.location.code).ok
+    assert counting.confirm_empty(count_id, counter).ok
+    db.session.commit()
+    assert db.session.get(CountTask, count_id).status == "closed"
+    assert active_block(task.location_id, task.product_id) is None
 
     # The two missing units are walked at another bin; the order is picked, and packing
     # counts all three and moves them out of the packing area.
