@@ -60,17 +60,17 @@
     if (verdict) S.feedback(verdict.ok);
   }
 
+  // A scan is stored the moment it is made (Outbox.keepScan: the journal, then the
+  // outbox, where it is judged), never behind the drawing of the one before, as the
+  // pick and verify screens do: a reload right after a burst loses nothing. What it
+  // shows follows, in order.
   function onCode(code) {
-    chain = chain.then(function () {
-      var verdict = null;
-      return Outbox.keepScan({ action: "putaway", subject_id: runId, code: code, quantity: 1 }, function (stored, entry) {
-        verdict = judge(stored, entry);
-        return verdict;
-      }).then(function (result) {
-        copy = result.copy || copy;
-        render(verdict || result.verdict);
-        Outbox.send();
-      });
+    var kept = Outbox.keepScan({ action: "putaway", subject_id: runId, code: code, quantity: 1 }, judge);
+    kept.catch(function () { /* told below, in its turn */ });
+    chain = chain.then(function () { return kept; }).then(function (result) {
+      copy = result.copy || copy;
+      render(result.verdict);
+      Outbox.send();
     }).catch(function (error) { say(String(error)); });
   }
 

@@ -253,8 +253,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     showStatus();
     registerWorker();
-    // Scans a reload cut off on a scanning screen: that screen keeps (and judges) them.
-    var recovered = document.querySelector("#offline-pick, #offline-verify") ? Promise.resolve() : Outbox.recover();
+    // Scans a reload cut off on a scanning screen: that screen keeps (and judges) them
+    // (every screen that keeps its scans through Outbox.keepScan, put-away too: recovered
+    // here, unjudged, they left the device's copy behind and went without their task).
+    var recovered = document.querySelector("#offline-pick, #offline-verify, #offline-putaway")
+      ? Promise.resolve() : Outbox.recover();
     // The sign-in on this device is recorded before anything is sent: the server takes a
     // scan only from someone who signed in on the device that sends it.
     Promise.all([rememberSession().then(recordSignIn), recovered.catch(function () {})]).then(kick, kick);

@@ -238,3 +238,19 @@ def wait_until_true(page, expression, seconds=15):
             return
         page.wait_for_timeout(50)
     raise AssertionError(f"still {value!r} after {seconds} s: {expression}")
+
+
+# A wedge scanner's burst typed into #scan by the page itself, and a reload `reloadMs`
+# after the last Enter: page.evaluate(SCANNER_BURST, [codes, reloadMs]).
+SCANNER_BURST = """async ([codes, reloadMs]) => {
+  const field = document.querySelector("#scan");
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const key = (name) => field.dispatchEvent(
+    new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
+  for (const [i, code] of codes.entries()) {
+    for (const ch of code) { field.value += ch; key(ch); await sleep(5); }
+    key("Enter");
+    if (i === codes.length - 1) setTimeout(() => location.reload(), reloadMs);
+    else await sleep(50);
+  }
+}"""

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from offline_support import (codes_for, fresh_pick_list, live_db, outbox, scan,
+from offline_support import (SCANNER_BURST, codes_for, fresh_pick_list, live_db, outbox, scan,
                               server_state, sign_in, start_list, take_offline, track_errors,
                               wait_for_worker, wait_until_recorded, wait_until_true, waiting,
                               walk_plan)
@@ -119,19 +119,8 @@ def test_a_list_picked_offline_survives_a_reload_and_syncs_once(device, server, 
 # ---------------------------------------------------------------- store first
 # A scanner types at its own pace whatever the handheld's CPU is doing (Playwright's
 # keyboard waits until the page took each key, so it cannot be that scanner): keys 5 ms
-# apart, Enter, 50 ms to the next label; the page reloads `reload_ms` after the last Enter.
-SCANNER_BURST = """async ([codes, reloadMs]) => {
-  const field = document.querySelector("#scan");
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const key = (name) => field.dispatchEvent(
-    new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
-  for (const [i, code] of codes.entries()) {
-    for (const ch of code) { field.value += ch; key(ch); await sleep(5); }
-    key("Enter");
-    if (i === codes.length - 1) setTimeout(() => location.reload(), reloadMs);
-    else await sleep(50);
-  }
-}"""
+# apart, Enter, 50 ms to the next label; the page reloads `reload_ms` after the last Enter
+# (offline_support.SCANNER_BURST).
 
 
 def test_a_reload_50_ms_after_a_wedge_burst_loses_no_scan(device, server, monkeypatch):

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 
 from webapp.catalog.models import Barcode, Location, Product, StockLevel
 from webapp.extensions import db
+from webapp.orders.models import Order
+from webapp.packing import services as packing
+from webapp.packing.documents import render_label
 from webapp.picking import services as picking
-from webapp.picking.models import PickList, Reservation
+from webapp.picking.models import PickList, PickTask, Reservation
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -91,6 +94,41 @@ def level(product_id, location_id):
     row = db.session.execute(select(StockLevel.quantity, StockLevel.reserved).where(
         StockLevel.product_id == product_id, StockLevel.location_id == location_id)).first()
     return tuple(row) if row else (0, 0)
+
+
+PACK_BOX = {"weight_g": "850", "length_mm": "300", "width_mm": "200", "height_mm": "100"}
+
+
+def free_in_storage(product_id):
+    """Units of a product in storage bins that no order holds."""
+    return db.session.scalar(select(func.coalesce(func.sum(
+        StockLevel.quantity - StockLevel.reserved), 0)).join(Location).where(
+        StockLevel.product_id == product_id, Location.type == "storage"))
+
+
+def a_small_stock_sku():
+    """A product whose free storage stock is small enough for one order to take all."""
+    rows = db.session.execute(select(Product.id, Product.sku).order_by(Product.id)).all()
+    return next((pid, sku) for pid, sku in rows if 2 <= free_in_storage(pid) <= 200)
+
+
+def packed_order_of_all(make_planned, user_id):
+    """Plan, pick, verify and pack (booked) an order taking a product's whole free stock;
+    return (order id, product id, units)."""
+    product_id, sku = a_small_stock_sku()
+    units = free_in_storage(product_id)
+    (order_id,) = make_planned([[(sku, units)]])
+    list_id = db.session.scalar(select(PickTask.pick_list_id).where(PickTask.order_id == order_id))
+    pick_whole_list(list_id, user_id("picker"))
+    order = db.session.get(Order, order_id)
+    assert order.status == "picked"
+    for _ in range(units):
+        assert packing.verify_scan(order.id, barcode_of(product_id)).ok
+    shipment = packing.pack(order.id, [PACK_BOX], user_id("packer"))
+    packing.book(shipment.id, render_label)
+    db.session.commit()
+    assert free_in_storage(product_id) == 0
+    return order_id, product_id, units
 
 
 # ---------------------------------------------------------------- barcodes

@@ -5,56 +5,20 @@ import json
 
 from sqlalchemy import func, select
 
-from outbound_support import barcode_of, level, order_payload, pick_whole_list
-from webapp.catalog.models import Location, Product, StockLevel
+from outbound_support import (barcode_of, free_in_storage, level, order_payload,
+                              packed_order_of_all)
+from webapp.catalog.models import Location, Product
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.orders.intake import intake
 from webapp.orders.models import Order, OrderException
 from webapp.orders.services import cancel_order
-from webapp.packing import services as packing
-from webapp.packing.documents import render_label
-from webapp.picking.models import PickTask, Reservation, Wave
+from webapp.picking.models import Reservation, Wave
 from webapp.picking.waves import run_wave
 from webapp.queues import queue
 from webapp.receiving import putaway, walk
 from webapp.receiving.jobs import plan_putaway
 from webapp.receiving.models import PutawayRun
-
-BOX = {"weight_g": "850", "length_mm": "300", "width_mm": "200", "height_mm": "100"}
-
-
-def free_in_storage(product_id):
-    """Units of a product in storage bins that no order holds."""
-    return db.session.scalar(select(func.coalesce(func.sum(
-        StockLevel.quantity - StockLevel.reserved), 0)).join(Location).where(
-        StockLevel.product_id == product_id, Location.type == "storage"))
-
-
-def a_small_stock_sku():
-    """A product whose free storage stock is small enough for one order to take all."""
-    rows = db.session.execute(select(Product.id, Product.sku).order_by(Product.id)).all()
-    return next((pid, sku) for pid, sku in rows if 2 <= free_in_storage(pid) <= 200)
-
-
-def packed_order_of_all(make_planned, user_id, number_offset=0):
-    """Plan, pick, verify and pack (booked) an order taking a product's whole free stock;
-    return (order id, product id, units)."""
-    product_id, sku = a_small_stock_sku()
-    units = free_in_storage(product_id)
-    (order_id,) = make_planned([[(sku, units)]])
-    list_id = db.session.scalar(select(PickTask.pick_list_id).where(PickTask.order_id == order_id))
-    pick_whole_list(list_id, user_id("picker"))
-    order = db.session.get(Order, order_id)
-    assert order.status == "picked"
-    for _ in range(units):
-        assert packing.verify_scan(order.id, barcode_of(product_id)).ok
-    shipment = packing.pack(order.id, [BOX], user_id("packer"))
-    packing.book(shipment.id, render_label)
-    db.session.commit()
-    assert free_in_storage(product_id) == 0
-    return order_id, product_id, units
-
 
 def walk_run(run_id, receiver_id):
     """Walk every task of a put-away run: the suggested bin, then the item."""

@@ -74,6 +74,8 @@ SENTENCES = [
      _l("%(sku)s at %(code)s: picked %(picked)s of %(qty)s (%(reason)s)"), {"reason": _reason}),
     (r"the bin is blocked until counted", _l("the bin is blocked until counted"), {}),
     (r"re-allocated (?P<places>.+)", _l("re-allocated %(places)s"), {"places": _places}),
+    (r"(?P<n>\d+) picked units were no longer on the books: posted back",
+     _l("%(n)s picked units were no longer on the books: posted back"), {}),
     (r"cancelled after packing: take its (?P<n>\d+) parcel\(s\) off the dock and unpack them",
      _l("cancelled after packing: take its %(n)s parcel(s) off the dock and unpack them"), {}),
     (r"put-away takes the units back to bins", _l("put-away takes the units back to bins"), {}),

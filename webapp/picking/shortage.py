@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..catalog.blocks import block_location
-from ..catalog.stock import release
+from ..catalog.stock import available_at, move_stock, release
 from ..extensions import db
 from ..orders.models import Order, OrderException, OrderLine
 from ..timeutil import utcnow
 from ..orders.states import transition
 from .allocation import lock_levels, release_order, reserve_line
+from .judging import reservation_split
 from .models import SHORT_REASONS, PickTask, Reservation
 from .services import (PickingError, ScanOutcome, after_task, current_task, move_picked,
                        owned_list, settle_list, staging_location_id)
@@ -37,6 +38,7 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
     # or a picker finishing a task at the same moment queues instead of deadlocking.
     order = db.session.scalar(select(Order).where(Order.id == task.order_id).with_for_update())
     lock_levels({task.product_id}, plus=[staging_location_id()])
+    found = _cover_cart(task, user_id, device_id)
     move_picked(task, task.picked_qty, user_id, device_id)
     _free_reservation(task)
     task.status, task.short_reason, task.done_at = "short", reason, utcnow()
@@ -46,7 +48,7 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
     from ..counts.services import raise_count  # counts builds on picking, not the reverse
     raise_count(task.location_id, user_id, source=f"pick-task:{task.id}")
     added = _reallocate(pick_list, task) if order.status == "picking" else []
-    _record_exception(task, reason, added)
+    _record_exception(task, reason, added, found)
     finished = after_task(pick_list, user_id)
     message = _("Short pick recorded.")
     if added:
@@ -54,6 +56,25 @@ def short_pick(list_id, task_id, user_id, reason, device_id=None):
                     n=sum(t.quantity for t in added),
                     codes=", ".join(t.location.code for t in added))
     return ScanOutcome(True, message, current_task(pick_list), finished)
+
+
+def _cover_cart(task, user_id, device_id):
+    """Post back to the bin the counted units its books no longer show; return how many.
+
+    Units in the cart are units the bin held, whatever the books say since (a write-off
+    that let the task's reservation go): the picker holds them, so they stay picked and
+    move to the packing area like any other, and the order line counts them. The books
+    were wrong by at least these units; the count this short raises settles the rest.
+    """
+    reservation = db.session.get(Reservation, task.reservation_id) if task.reservation_id else None
+    held, _leftover = (reservation_split(task.picked_qty, reservation.quantity, reservation.active)
+                       if reservation else (0, 0))
+    missing = task.picked_qty - held - available_at(task.product_id, task.location_id)
+    if missing <= 0:
+        return 0
+    move_stock(task.product_id, missing, reason="adjustment", to_location_id=task.location_id,
+               user_id=user_id, device_id=device_id, source=f"pick-task:{task.id}")
+    return missing
 
 
 def _free_reservation(task):
@@ -93,10 +114,12 @@ def _append_tasks(pick_list, task, made):
     return added
 
 
-def _record_exception(task, reason, added):
+def _record_exception(task, reason, added, found=0):
     """The supervisor's note: what was short where, and where the rest is picked."""
     message = (f"{task.product.sku} at {task.location.code}: picked {task.picked_qty} of "
                f"{task.quantity} ({reason}); the bin is blocked until counted")
+    if found:
+        message += f"; {found} picked units were no longer on the books: posted back"
     if added:
         message += "; re-allocated " + ", ".join(
             f"{t.quantity} at {t.location.code}" for t in added)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..catalog.models import Location
 from ..extensions import db
 from ..sync.offline import _codes, catalog_codes
-from .models import Receipt
+from . import putaway
 
 
 def receipt_payload(receipt, user_id):
@@ -55,8 +55,7 @@ def _putaway_task(task):
 
 
 def _source_number(run):
-    """The receipt's number for a receipt's run; the source id otherwise."""
-    if run.source_kind == "receipt":
-        receipt = db.session.get(Receipt, run.source_id)
-        return receipt.number if receipt else str(run.source_id)
-    return f"{run.source_kind} {run.source_id}"
+    """What the receiver reads for the run's source, as the put-away screen names it
+    online (a receipt's number, a cancelled order's, a return's); its kind and id when
+    the source is gone."""
+    return putaway.source_label(run) or f"{run.source_kind} {run.source_id}"
