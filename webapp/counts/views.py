@@ -8,7 +8,7 @@ from ..access import allow, public
 from ..extensions import db
 from ..jobstate import job_status
 from ..queues import enqueue_for
-from . import plans, services, variances
+from . import claims, plans, services, variances
 from .jobs import generate_counts
 from .models import CountPlan, CountTask
 
@@ -105,7 +105,7 @@ def _device_id():
 def plans_page():
     """Plan a count; recent plans; accuracy over the last 30 days."""
     return render_template("counts/plans.html", plans=plans.recent_plans(),
-                           accuracy=variances.accuracy())
+                           accuracy=variances.accuracy(), claims=claims.claims(), message=None)
 
 
 @bp.route("/counts/plans", methods=["POST"])
@@ -150,6 +150,35 @@ def retry_plan(plan_id):
 def _enqueue(plan):
     """Put the plan's job on the reconciliation queue and keep its id on the row."""
     enqueue_for(plan, "reconciliation", generate_counts, plan.id, job_timeout=1800)
+
+
+# ---------------------------------------------------------------- claims (supervisor)
+@bp.route("/counts/claims")
+@allow("supervisor")
+def claims_fragment():
+    """Counts being counted: who, since when, last scan; idle ones first."""
+    return render_template("counts/_claims.html", claims=claims.claims(), message=None)
+
+
+@bp.route("/counts/<int:count_id>/release", methods=["POST"])
+@allow("supervisor")
+def release(count_id):
+    """Free a claim left idle: its bin goes back to the counters as a new count."""
+    try:
+        fresh = claims.release(count_id)
+    except claims.ReleaseError as error:
+        db.session.rollback()
+        message, status = (False, str(error)), 409
+    else:
+        db.session.commit()
+        message, status = (True, _("Count %(id)d released: the bin waits for a counter as "
+                                   "count %(new)d.", id=count_id, new=fresh.id)), 200
+    if request.htmx:  # htmx 2 swaps no 4xx answer: the refusal comes in the fragment
+        return render_template("counts/_claims.html", claims=claims.claims(), message=message)
+    if status != 200:
+        return render_template("_error.html", status=status, message=message[1]), status
+    flash(message[1], "info")
+    return redirect(url_for("counts.plans_page"))
 
 
 # ---------------------------------------------------------------- variances (supervisor)
