@@ -87,6 +87,9 @@ class CountLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     counted_qty: Mapped[int] = mapped_column(default=0)
     book_qty: Mapped[int] = mapped_column(default=0)
+    # Units pickers had taken from this bin into their carts when it was counted: their
+    # pick has not ended, so the ledger still holds them here (picking.shortage.in_carts).
+    in_carts: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(12), default="counting")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -99,5 +102,5 @@ class CountLine(db.Model):
 
     @property
     def variance(self):
-        """Counted minus book (negative: units missing from the shelf)."""
-        return self.counted_qty - self.book_qty
+        """Counted (with the units in pickers' carts) minus book; negative: units missing."""
+        return self.counted_qty + self.in_carts - self.book_qty

@@ -17,6 +17,7 @@ from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import on_hand
 from ..extensions import db
 from ..limits import MAX_INT, whole_number
+from ..picking.shortage import in_carts
 from ..supervision.clock import aware
 from ..timeutil import utcnow
 from . import variances
@@ -194,10 +195,20 @@ def add_units(task, product_id, quantity, at=None):
     if line.counted_qty + quantity > MAX_INT:
         return CountOutcome(False, _("That is more than can be counted in one bin."), task)
     line.counted_qty += quantity
-    line.book_qty = book_at(product_id, task.location_id, _since_made(task, at))
+    _read_books(line, task, at)
     db.session.flush()
     return CountOutcome(True, _("%(sku)s: %(n)d counted.", sku=line.product.sku,
                                 n=line.counted_qty), task)
+
+
+def _read_books(line, task, at):
+    """What the line is judged against, as of this scan: the book, and the units a
+    half-done pick holds in a cart (off the shelf, on the books until the pick ends).
+    A scan synced late reads the book at its device time but the carts as they are
+    now: the history of a cart is not kept."""
+    line.book_qty = book_at(line.product_id, task.location_id, _since_made(task, at))
+    line.in_carts = in_carts(line.product_id, task.location_id)
+    return line
 
 
 def _line(task, product_id):
@@ -229,9 +240,8 @@ def finish(task_id, user_id, device_id=None, at=None):
         StockLevel.location_id == task.location_id, StockLevel.quantity > 0)))
     expected |= {block.product_id for block in blocks_at(task.location_id)}
     for product_id in sorted(expected - counted):
-        db.session.add(CountLine(task_id=task.id, product_id=product_id, counted_qty=0,
-                                 book_qty=book_at(product_id, task.location_id,
-                                                  _since_made(task, at))))
+        line = CountLine(task_id=task.id, product_id=product_id, counted_qty=0)
+        db.session.add(_read_books(line, task, at))
     task.counted_at = utcnow()
     db.session.flush()
     db.session.expire(task, ["lines"])

@@ -201,9 +201,12 @@ def decide():
     if decision not in ("approve", "reject"):
         return render_template("_error.html", status=422,
                                message=_("Choose approve or reject.")), 422
+    changed = []
     try:
-        decide_lines = variances.approve if decision == "approve" else variances.reject
-        done = decide_lines(ids, current_user.id)
+        if decision == "approve":
+            done = variances.approve(ids, current_user.id, _shown(ids), changed)
+        else:
+            done = variances.reject(ids, current_user.id)
     except variances.VarianceError as error:
         db.session.rollback()
         message = (False, str(error))
@@ -212,6 +215,10 @@ def decide():
         message = (True, _("%(n)d approved: the adjustments are in the ledger.", n=done)
                    if decision == "approve" else
                    _("%(n)d rejected: the books stand, the bins will be counted again.", n=done))
+        if changed:
+            message = (False, message[1] + " " + _(
+                "%(n)d changed since shown (a pick at the bin moved on) and wait: check what "
+                "they post now.", n=len(changed)))
     if request.htmx:
         return render_template("counts/_variances.html", **_variances_context(message))
     flash(message[1], "info" if message[0] else "error")
@@ -223,8 +230,20 @@ def _ids(values):
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 9]
 
 
+def _shown(ids):
+    """{line id: units} the screen said approving each line posts (its post-<id> field)."""
+    shown = {}
+    for line_id in ids:
+        value = (request.form.get(f"post-{line_id}") or "").strip()
+        digits = value.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+            shown[line_id] = int(value)
+    return shown
+
+
 def _variances_context(message):
-    """The pending lines with what the supervisor weighs them by."""
+    """The pending lines with what the supervisor weighs them by, and what each posts."""
     rows = [{"line": line, "task": line.task, "value": variances.value_cents(line),
-             "first": variances.first_count(line.task)} for line in variances.pending()]
+             "first": variances.first_count(line.task), "posting": variances.posting(line)}
+            for line in variances.pending()]
     return {"rows": rows, "message": message}

@@ -1,4 +1,4 @@
-"""counts: a count task's last scan, so a supervisor can see a claim left idle
+"""counts: a count task's last scan (a claim left idle); units in pickers' carts per line
 
 Revision ID: a4c8e2f6b1d3
 Revises: f3b8d2a61c47
@@ -21,8 +21,15 @@ def upgrade():
     # of its last accepted scan itself (webapp/counts/claims.py reads it).
     with op.batch_alter_table('count_task') as batch:
         batch.add_column(sa.Column('last_scan_at', sa.DateTime(timezone=True), nullable=True))
+    # Units a half-done pick had taken from the bin when the line was counted: off the
+    # shelf, still on the books until the pick ends, so no variance (variances.py).
+    with op.batch_alter_table('count_line') as batch:
+        batch.add_column(sa.Column('in_carts', sa.Integer(), nullable=False,
+                                   server_default='0'))
 
 
 def downgrade():
+    with op.batch_alter_table('count_line') as batch:
+        batch.drop_column('in_carts')
     with op.batch_alter_table('count_task') as batch:
         batch.drop_column('last_scan_at')
