@@ -184,5 +184,7 @@ def test_the_supervisor_sees_an_idle_claim_and_releases_it_once(sqlite_warehouse
     # The counter, back online on the released count, is told why and where to go.
     told = counter.post(f"/counts/{task.id}/scan", data={"code": bin_.code}, headers=HTMX)
     assert 'data-feedback="bad"' in told.text and f"count {fresh.id}" in told.text
+    offline = counter.get(f"/counts/{task.id}/offline")
+    assert offline.status_code == 409 and f"count {fresh.id}" in offline.get_json()["error"]
     zh = boss.get("/counts/plans", headers={"Accept-Language": "zh-CN"}).text
     assert "正在盘点" in zh

@@ -106,8 +106,8 @@ def released_reason(task):
     with the conflict for the supervisor."""
     fresh = successor(task)
     when = local_time(fresh.created_at) if fresh else None
-    return _("Count %(id)d at %(code)s was released by a supervisor at %(when)s: this scan "
-             "was not applied. The bin is counted again as count %(new)s.", id=task.id,
+    return _("Count %(id)d at %(code)s was released by a supervisor at %(when)s: it takes "
+             "no more scans. The bin is counted again as count %(new)s.", id=task.id,
              code=task.location.code, when=when.strftime("%H:%M") if when else "-",
              new=fresh.id if fresh else "-")
 

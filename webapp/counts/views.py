@@ -64,8 +64,11 @@ def finish(count_id):
 def offline_count(count_id):
     """A count for a handheld to take along with no network: the bin, never the book."""
     task = db.get_or_404(CountTask, count_id)
+    if task.status == "released":  # the handheld is told where the bin went
+        return jsonify(error=claims.released_reason(task), status=task.status), 409
     if task.status not in ("open", "counting"):
-        return jsonify(error=_("This count is %(state)s.", state=task.status),
+        return jsonify(error=_("This count is %(state)s.",
+                               state=claims.task_state_label(task.status)),
                        status=task.status), 409
     return jsonify({"subject_id": task.id, "location_code": task.location.code,
                     "status": task.status, "user_id": current_user.id,
