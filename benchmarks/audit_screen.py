@@ -23,6 +23,7 @@ import time
 from datetime import timedelta
 
 from _harness import Environment, _cheap_password_hashing, databases, parse_args, table
+from console import p95, timed  # the console benchmark's way of timing a page
 
 DEMO = 2_000
 KINDS = ("order", "order", "order", "pick_list", "pick_task", "count_line", "count_task",
@@ -77,23 +78,6 @@ def pages(day):
             ("a person on one day", f"/audit?person=p7&since={day}&until={day}"),
             ("an order's whole history", "/audit/order/123"),
             ("CSV of one person on one day", f"/audit.csv?person=p7&since={day}&until={day}")]
-
-
-def timed(client, path, runs):
-    """Server times of `runs` GETs of path, in ms (one warm-up first)."""
-    assert client.get(path).status_code == 200, path
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(path)
-        samples.append(1000 * (time.perf_counter() - started))
-        assert response.status_code == 200, (path, response.status_code)
-    return sorted(samples)
-
-
-def p95(samples):
-    """Nearest-rank 95th percentile of sorted samples."""
-    return samples[max(0, -(-len(samples) * 95 // 100) - 1)]
 
 
 def signed_in(app):
