@@ -85,6 +85,8 @@ def from_environment(instance_path):
         # Counts (盘点): a variance above either figure is counted again before approval.
         "COUNT_RECOUNT_UNITS": int(os.environ.get("COUNT_RECOUNT_UNITS", 5)),
         "COUNT_RECOUNT_VALUE_CENTS": int(os.environ.get("COUNT_RECOUNT_VALUE_CENTS", 50000)),
+        # A claimed count with no scan for this long shows as idle to the supervisor.
+        "COUNT_IDLE_MINUTES": int(os.environ.get("COUNT_IDLE_MINUTES", 20)),
     }
 
 

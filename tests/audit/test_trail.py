@@ -196,3 +196,16 @@ def test_postgres_truncate_of_the_trail_is_caught(pg_app):
     db.session.execute(text('TRUNCATE "audit_entry"'))
     db.session.commit()
     assert "audit trail" in checked().chain_error
+
+
+def test_the_object_filter_lists_each_kind_once_read_kind_by_kind(any_app):
+    """The screen's object list (a walk of the object index, not a DISTINCT over the
+    whole trail) holds every kind on the trail once, sorted; nothing when it is empty."""
+    from webapp.audit.services import object_types
+    assert object_types() == []
+    kinds = ["user", "order", "count_line", "order", "device", "order", "user"]
+    db.session.execute(AuditEntry.__table__.insert(), [
+        {"object_type": kind, "object_id": n, "action": "changed"}
+        for n, kind in enumerate(kinds)])
+    db.session.commit()
+    assert object_types() == sorted(set(kinds))

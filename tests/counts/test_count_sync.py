@@ -1,9 +1,10 @@
 """Counting offline: count scans through POST /api/v1/scans apply once, a replay is a
 duplicate, a pick made while the counter was offline is no variance (the book is
 taken at the device's time), and a count someone else finished is a conflict kept
-for the supervisor. On SQLite and PostgreSQL."""
+for the supervisor; so are the late scans of a count a supervisor released. On SQLite
+and PostgreSQL."""
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -13,9 +14,10 @@ from webapp.accounts.models import User
 from webapp.accounts.services import record_sign_in, register_device
 from webapp.catalog.models import Location, StockLevel
 from webapp.catalog.stock import move_stock
-from webapp.counts import services as counts
-from webapp.counts.models import CountTask
+from webapp.counts import claims, services as counts
+from webapp.counts.models import CountLine, CountTask
 from webapp.extensions import db
+from webapp.sync.models import ScanRecord
 
 
 @pytest.fixture
@@ -101,3 +103,63 @@ def test_a_count_finished_by_someone_else_is_a_conflict_and_bad_steps_are_refuse
     assert taken[0] == "conflict"
     (bad,) = send(handheld, [device.scan(bin_.code, task.id, step="guess")])
     assert bad[0] == "rejected" and "payload.step" in bad[1]
+
+
+def test_a_released_count_sends_the_late_offline_scans_back_as_conflicts(handheld, user_id):
+    """The receiver claims a bin online, counts on offline and is released meanwhile:
+    every late scan (made before or after the release by the device's clock) comes
+    back a conflict saying so, is kept, and adds nothing to the bin's new count,
+    which the picker then counts from nothing."""
+    bin_, held = stocked_bin()
+    task = counts.raise_count(bin_.id, None, "test")
+    db.session.commit()
+    receiver, picker = user_id("receiver"), user_id("picker")
+    first = next(iter(held))
+    assert counts.scan(task.id, receiver, bin_.code).ok
+    assert counts.scan(task.id, receiver, barcode_of(first), quantity=1).ok
+    task.last_scan_at = datetime.now(timezone.utc) - timedelta(hours=2)
+    db.session.commit()
+    (claim,) = [c for c in claims.claims() if c.task.id == task.id]
+    assert claim.idle and claim.task.counter_id == receiver and claim.units == 1
+    assert claims.idle_count() >= 1
+
+    fresh = claims.release(task.id)
+    db.session.commit()
+    assert (task.status, fresh.status, fresh.location_id) == ("released", "open", bin_.id)
+    assert fresh.counter_id is None and claims.successor(task).id == fresh.id
+    assert fresh.id in {t.id for t in counts.tasks_for(picker)}
+    assert task.id not in {c.task.id for c in claims.claims()}
+    for gone in (task.id, fresh.id):  # released already; open (nobody holds it)
+        try:
+            claims.release(gone)
+        except claims.ReleaseError as error:
+            assert str(error)
+        else:
+            raise AssertionError(f"count {gone} was released")
+
+    device = Device(receiver)
+    before, after = (datetime.now(timezone.utc) + timedelta(minutes=m) for m in (-30, 5))
+    late = [device.scan(barcode_of(pid), task.id, units, at=before)
+            for pid, units in held.items()]
+    late += [device.scan(bin_.code, task.id, at=after),  # a location scan never re-claims
+             device.scan(barcode_of(first), task.id, 2, at=after),
+             device.scan(bin_.code, task.id, step="finish", at=after)]
+    results = send(handheld, late)
+    assert [s for s, _ in results] == ["conflict"] * len(late)
+    assert all("released" in reason and f"count {fresh.id}" in reason for _, reason in results)
+    kept = db.session.scalars(select(ScanRecord).where(
+        ScanRecord.subject_id == task.id, ScanRecord.action == "count")).all()
+    assert len(kept) == len(late) and {r.status for r in kept} == {"conflict"}
+    task, fresh = db.session.get(CountTask, task.id), db.session.get(CountTask, fresh.id)
+    assert task.status == "released" and fresh.status == "open"
+    assert {(l.product_id, l.counted_qty) for l in task.lines} == {(first, 1)}
+    assert db.session.scalar(select(CountLine).where(CountLine.task_id == fresh.id)) is None
+
+    # The picker counts the bin afresh: judged on their count alone, no variance.
+    assert counts.scan(fresh.id, picker, bin_.code).ok
+    for pid, units in held.items():
+        assert counts.scan(fresh.id, picker, barcode_of(pid), quantity=units).ok
+    assert counts.finish(fresh.id, picker).finished
+    db.session.commit()
+    assert fresh.status == "closed"
+    assert {l.product_id: l.counted_qty for l in fresh.lines} == held

@@ -1,6 +1,7 @@
 """The counts' pages: a plan through a real RQ worker, a blind count on the handheld,
 the supervisor's decision, and bad input answered with a message (never a 500)."""
 import re
+from datetime import timedelta
 
 import pytest
 from redis import Redis
@@ -135,3 +136,55 @@ def test_the_counting_pages_speak_chinese(sqlite_warehouse):
     assert "按货架实物盘点" in counter.get("/counts", headers=zh).text
     counter.post(f"/counts/{task.id}/scan", data={"code": bin_.code})
     assert "库位为空" in counter.get(f"/counts/{task.id}", headers=zh).text
+
+
+def test_the_supervisor_sees_an_idle_claim_and_releases_it_once(sqlite_warehouse):
+    """The plans page lists who holds which count since when; a counter may not release;
+    the supervisor's release is audited, a second one is refused with the reason, and
+    the console tile and home card count the idle claims."""
+    bin_ = db.session.scalar(select(Location).where(Location.type == "storage")
+                             .order_by(Location.id))
+    task = counts.raise_count(bin_.id, None, "test")
+    db.session.commit()
+    counter = signed_in(sqlite_warehouse, "receiver")
+    counter.post(f"/counts/{task.id}/scan", data={"code": bin_.code})
+    db.session.expire_all()
+    task = db.session.get(CountTask, task.id)
+    task.last_scan_at = task.started_at - timedelta(hours=1)  # walked away long ago
+    db.session.commit()
+
+    boss = signed_in(sqlite_warehouse, "supervisor")
+    page = boss.get("/counts/plans").text
+    assert f'data-claim="{task.id}" data-idle="yes"' in page and bin_.code in page
+    assert "Receiver" in page or "receiver" in page
+    assert 'data-count="1" data-stage="idle"' in boss.get("/console/tiles/counts",
+                                                         headers=HTMX).text
+    assert "1 counts claimed and left idle" in boss.get("/").text
+    assert counter.post(f"/counts/{task.id}/release", headers=HTMX).status_code == 403
+    assert counter.get("/counts/claims").status_code == 403
+
+    done = boss.post(f"/counts/{task.id}/release", headers=HTMX)
+    assert done.status_code == 200 and 'data-feedback="ok"' in done.text
+    assert f'data-claim="{task.id}"' not in done.text
+    db.session.expire_all()
+    fresh = db.session.scalar(select(CountTask).where(CountTask.source == f"released:{task.id}"))
+    assert db.session.get(CountTask, task.id).status == "released" and fresh.status == "open"
+    boss_id = db.session.scalar(select(User.id).where(User.username == "supervisor"))
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "count_task", AuditEntry.object_id == task.id,
+        AuditEntry.user_id == boss_id))
+    assert entry.old_values["status"] == "counting" and entry.new_values["status"] == "released"
+
+    again = boss.post(f"/counts/{task.id}/release", headers=HTMX)
+    assert again.status_code == 200 and 'data-feedback="bad"' in again.text
+    assert "only a count being counted" in again.text
+    refused = boss.post(f"/counts/{fresh.id}/release")
+    assert refused.status_code == 409 and "waiting for a counter" in refused.text
+    assert boss.post("/counts/999999/release").status_code == 409
+    # The counter, back online on the released count, is told why and where to go.
+    told = counter.post(f"/counts/{task.id}/scan", data={"code": bin_.code}, headers=HTMX)
+    assert 'data-feedback="bad"' in told.text and f"count {fresh.id}" in told.text
+    offline = counter.get(f"/counts/{task.id}/offline")
+    assert offline.status_code == 409 and f"count {fresh.id}" in offline.get_json()["error"]
+    zh = boss.get("/counts/plans", headers={"Accept-Language": "zh-CN"}).text
+    assert "正在盘点" in zh

@@ -24,6 +24,14 @@ def variances_hint():
     return _("%(n)d variances to approve", n=waiting)
 
 
+def plans_hint():
+    """The supervisor's plans card: counts claimed and left idle wait for a release."""
+    from .claims import idle_count
+    idle = idle_count()
+    return _("%(n)d counts claimed and left idle", n=idle) if idle else \
+        _("Zone, range, product, cycle")
+
+
 def _percent(share):
     """0.9567 -> '95.7'."""
     return f"{share * 100:.1f}"
@@ -31,3 +39,4 @@ def _percent(share):
 
 register_hint("counts.my_counts", counter_hint)
 register_hint("counts.variances_page", variances_hint)
+register_hint("counts.plans_page", plans_hint)

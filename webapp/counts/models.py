@@ -19,8 +19,9 @@ PLAN_KINDS = ("zone", "range", "product", "cycle")
 PLAN_STATES = ("queued", "running", "finished", "failed")
 # open: waiting for a counter; counting: its location scanned, a counter holds it;
 # counted: lines judged, variances wait for the supervisor; recount: superseded by a
-# recount task; closed: every line settled; cancelled.
-TASK_STATES = ("open", "counting", "counted", "recount", "closed", "cancelled")
+# recount task; closed: every line settled; cancelled; released: a supervisor freed a
+# claim left idle, its bin went to a new open task (its lines stay as they were left).
+TASK_STATES = ("open", "counting", "counted", "recount", "closed", "cancelled", "released")
 LIVE_STATES = ("open", "counting")
 # ok: no variance; pending: waits for approval; approved (adjustment posted); rejected.
 LINE_STATES = ("counting", "ok", "pending", "approved", "rejected", "recount")
@@ -68,6 +69,7 @@ class CountTask(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_scan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     location = relationship("Location")
     counter = relationship("User", foreign_keys=[counter_id])
@@ -85,6 +87,9 @@ class CountLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     counted_qty: Mapped[int] = mapped_column(default=0)
     book_qty: Mapped[int] = mapped_column(default=0)
+    # Units pickers had taken from this bin into their carts when it was counted: their
+    # pick has not ended, so the ledger still holds them here (picking.shortage.in_carts).
+    in_carts: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(12), default="counting")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -97,5 +102,5 @@ class CountLine(db.Model):
 
     @property
     def variance(self):
-        """Counted minus book (negative: units missing from the shelf)."""
-        return self.counted_qty - self.book_qty
+        """Counted (with the units in pickers' carts) minus book; negative: units missing."""
+        return self.counted_qty + self.in_carts - self.book_qty

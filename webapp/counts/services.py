@@ -6,8 +6,6 @@ count runs moves both figures alike and shows no variance. Finishing adds a zero
 line for every product the books (or a block) expect there that was not found.
 """
 from dataclasses import dataclass
-from datetime import timezone
-
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -19,8 +17,11 @@ from ..catalog.services import product_for_scan, refusal
 from ..catalog.stock import on_hand
 from ..extensions import db
 from ..limits import MAX_INT, whole_number
+from ..picking.shortage import in_carts
+from ..supervision.clock import aware
 from ..timeutil import utcnow
 from . import variances
+from .claims import released_reason
 from .models import LIVE_STATES, CountLine, CountTask  # noqa: F401 - CountTask for callers
 
 COUNTER_ROLES = ("picker", "receiver", "supervisor")
@@ -82,14 +83,26 @@ def someone_else_counts(user_id):
 
 
 def held_task(task_id, user_id):
-    """The task this person is counting, or CountError / TaskGone."""
-    task = db.session.get(CountTask, task_id)
+    """The task this person is counting, or CountError / TaskGone.
+
+    Locked while the scan is applied, so a supervisor's release (claims.release)
+    and this scan happen one after the other, never both.
+    """
+    task = db.session.scalar(select(CountTask).where(CountTask.id == task_id)
+                             .with_for_update().execution_options(populate_existing=True))
     if task is None:
         raise CountError(_("No such count."))
+    _not_released(task)
     if task.status != "counting" or task.counter_id != user_id:
         raise TaskGone(_("This count is no longer yours to count (%(state)s).",
                          state=task.status))
     return task
+
+
+def _not_released(task):
+    """A released count takes no scan, by anyone: its bin is counted in a new task."""
+    if task.status == "released":
+        raise TaskGone(released_reason(task))
 
 
 def book_at(product_id, location_id, at=None):
@@ -113,9 +126,7 @@ def _since_made(task, at):
     """A device time no earlier than the task itself (a clock behind counts as then)."""
     if at is None:
         return None
-    made = task.created_at
-    made = made.replace(tzinfo=timezone.utc) if made.tzinfo is None else made
-    return max(at, made)
+    return max(at, aware(task.created_at))
 
 
 def scan(task_id, user_id, raw_code, quantity=1, device_id=None, at=None):
@@ -123,21 +134,36 @@ def scan(task_id, user_id, raw_code, quantity=1, device_id=None, at=None):
     task = db.session.get(CountTask, task_id)
     if task is None:
         raise CountError(_("No such count."))
+    _not_released(task)
     code = read_scan(raw_code)
     if not code.text:
         return CountOutcome(False, _("Empty scan."), task)
     if task.status == "open" or code.text == task.location.code and task.counter_id != user_id:
-        return _start(task, user_id, code, device_id)
+        return _touched(_start(task, user_id, code, device_id), at)
     held_task(task.id, user_id)
     if code.text == task.location.code:
-        return CountOutcome(True, _("Location %(code)s confirmed.", code=code.text), task)
+        return _touched(CountOutcome(True, _("Location %(code)s confirmed.", code=code.text),
+                                     task), at)
     product_id = product_for_scan(code)
     if product_id is None:
         if db.session.scalar(select(Location.id).where(Location.code == code.text)):
             return CountOutcome(False, _("Wrong location %(code)s. You are counting %(here)s.",
                                          code=code.text, here=task.location.code), task)
         return CountOutcome(False, refusal(code), task)
-    return add_units(task, product_id, quantity, at)
+    return _touched(add_units(task, product_id, quantity, at), at)
+
+
+def _touched(outcome, at=None):
+    """Keep the time of the task's last accepted scan (the device's, never ahead of
+    now): the supervisor's list of idle claims reads it."""
+    if outcome.ok:
+        now = utcnow()
+        moment = min(at, now) if at is not None else now
+        last = outcome.task.last_scan_at
+        if last is None or aware(last) < moment:
+            outcome.task.last_scan_at = moment
+    return outcome
+
 
 
 def _start(task, user_id, code, device_id):
@@ -169,10 +195,20 @@ def add_units(task, product_id, quantity, at=None):
     if line.counted_qty + quantity > MAX_INT:
         return CountOutcome(False, _("That is more than can be counted in one bin."), task)
     line.counted_qty += quantity
-    line.book_qty = book_at(product_id, task.location_id, _since_made(task, at))
+    _read_books(line, task, at)
     db.session.flush()
     return CountOutcome(True, _("%(sku)s: %(n)d counted.", sku=line.product.sku,
                                 n=line.counted_qty), task)
+
+
+def _read_books(line, task, at):
+    """What the line is judged against, as of this scan: the book, and the units a
+    half-done pick holds in a cart (off the shelf, on the books until the pick ends).
+    A scan synced late reads the book at its device time but the carts as they are
+    now: the history of a cart is not kept."""
+    line.book_qty = book_at(line.product_id, task.location_id, _since_made(task, at))
+    line.in_carts = in_carts(line.product_id, task.location_id)
+    return line
 
 
 def _line(task, product_id):
@@ -204,9 +240,8 @@ def finish(task_id, user_id, device_id=None, at=None):
         StockLevel.location_id == task.location_id, StockLevel.quantity > 0)))
     expected |= {block.product_id for block in blocks_at(task.location_id)}
     for product_id in sorted(expected - counted):
-        db.session.add(CountLine(task_id=task.id, product_id=product_id, counted_qty=0,
-                                 book_qty=book_at(product_id, task.location_id,
-                                                  _since_made(task, at))))
+        line = CountLine(task_id=task.id, product_id=product_id, counted_qty=0)
+        db.session.add(_read_books(line, task, at))
     task.counted_at = utcnow()
     db.session.flush()
     db.session.expire(task, ["lines"])

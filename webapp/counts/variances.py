@@ -7,6 +7,7 @@ lifts the block on that product at that bin. Units the count found missing that
 orders had reserved are reserved elsewhere or the orders go short, as after a short
 pick (picking.shortage.reroute_reservations).
 """
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -18,6 +19,9 @@ from ..catalog.blocks import block_location, clear_block
 from ..catalog.models import Product, StockLevel
 from ..catalog.stock import move_stock
 from ..extensions import db
+from ..picking.allocation import lock_levels
+from ..picking.models import Reservation
+from ..picking.shortage import picks_under_way, reroute_reservations
 from ..timeutil import utcnow
 from .models import CountLine, CountTask
 
@@ -88,10 +92,21 @@ def first_count(task):
     return db.session.get(CountTask, task.recount_of_id) if task.recount_of_id else None
 
 
-def approve(line_ids, user_id):
-    """Post each pending line's variance through the ledger; return how many."""
+def approve(line_ids, user_id, shown=None, changed=None):
+    """Post each pending line's variance through the ledger; return how many.
+
+    `shown` ({line id: units}) is what the screen said each line would post: a line
+    that would now post something else (a pick ended meanwhile) is left pending and
+    its id added to `changed`, so the ledger never posts what nobody was shown.
+    """
     done = 0
     for line in _pending_lines(line_ids):
+        if shown is not None and line.id in shown:
+            lock_levels({line.product_id})  # the figures _post will read, held till commit
+            if posting(line).units != shown[line.id]:
+                if changed is not None:
+                    changed.append(line.id)
+                continue
         line.movement_id = _post(line, user_id)
         line.status, line.decided_by_id, line.decided_at = "approved", user_id, utcnow()
         clear_block(line.task.location_id, user_id, _note(line.task, line, user_id),
@@ -129,30 +144,64 @@ def _pending_lines(line_ids):
         .with_for_update()).all()
 
 
+@dataclass
+class Posting:
+    """What approving a line writes to the ledger, and why it may be less than shown.
+
+    `units` is signed, as the ledger line will be. A shortage is posted only down to
+    what picks under way still have reserved at the bin (their units are on the
+    books until the pick ends); `held_back` units wait for those picks, which end
+    short if the shelf lacks them (a short pick raises a new count).
+    """
+
+    units: int
+    held_back: int = 0
+    reserved_for_picks: int = 0
+    pick_lists: tuple = ()
+    reroute: bool = False  # other orders' reservations here are moved first
+
+
+def posting(line):
+    """The adjustment approving `line` makes now; _post writes exactly this."""
+    if line.variance >= 0:
+        return Posting(line.variance)
+    level = db.session.scalar(select(StockLevel).where(
+        StockLevel.product_id == line.product_id,
+        StockLevel.location_id == line.task.location_id))
+    missing = -line.variance
+    if level is None or level.quantity == 0:
+        return Posting(0, held_back=missing)
+    if level.quantity - level.reserved >= missing:
+        return Posting(-missing)
+    under_way = picks_under_way(line.task.location_id, line.product_id)
+    kept = db.session.scalar(select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+        Reservation.id.in_([task.reservation_id for task in under_way]),
+        Reservation.active.is_(True)))
+    freed = db.session.scalar(select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+        Reservation.location_id == line.task.location_id,
+        Reservation.product_id == line.product_id, Reservation.active.is_(True))) - kept
+    take = max(0, min(missing, level.quantity - (level.reserved - freed)))
+    return Posting(-take, held_back=missing - take,
+                   reserved_for_picks=max(0, kept - sum(t.picked_qty for t in under_way)),
+                   pick_lists=tuple(sorted({t.pick_list_id for t in under_way})), reroute=True)
+
+
 def _post(line, user_id):
-    """The adjustment: the variance as counted, applied to the books as they are now."""
-    from ..picking.allocation import lock_levels
-    from ..picking.shortage import reroute_reservations
+    """The adjustment of posting(line), applied to the books as they are now."""
     task, source = line.task, f"count:{line.task_id}"
     if line.variance > 0:
         return move_stock(line.product_id, line.variance, reason="count", source=source,
                           to_location_id=task.location_id, user_id=user_id).id
     lock_levels({line.product_id})
-    level = db.session.scalar(select(StockLevel).where(
-        StockLevel.product_id == line.product_id, StockLevel.location_id == task.location_id))
-    missing = -line.variance
-    if level is None or level.quantity == 0:
-        return None
-    if level.quantity - level.reserved < missing:
+    plan = posting(line)
+    if plan.reroute:
         # Blocked first, so the orders are re-reserved at other bins, never this one;
         # approve() lifts the block once the adjustment is posted.
         block_location(task.location_id, line.product_id, user_id, "count", source=source)
         reroute_reservations(task.location_id, line.product_id, user_id)
-        db.session.refresh(level)
-    take = min(missing, level.quantity - level.reserved)
-    if take <= 0:
+    if plan.units == 0:
         return None
-    return move_stock(line.product_id, take, reason="count", source=source,
+    return move_stock(line.product_id, -plan.units, reason="count", source=source,
                       from_location_id=task.location_id, user_id=user_id).id
 
 
@@ -166,7 +215,7 @@ def accuracy(days=30, plan_id=None):
         query = query.where(CountTask.counted_at >= utcnow() - timedelta(days=days))
     task_ids = query.subquery()
     rows = db.session.execute(
-        select(CountLine.task_id, CountLine.counted_qty, CountLine.book_qty,
+        select(CountLine.task_id, CountLine.counted_qty + CountLine.in_carts, CountLine.book_qty,
                func.coalesce(Product.unit_cost_cents, 0))
         .join(Product, Product.id == CountLine.product_id)
         .where(CountLine.task_id.in_(select(task_ids.c.id)))).all()
@@ -185,8 +234,8 @@ def daily_accuracy(start, end):
     counts finished between start and end (the KPI's table)."""
     from ..supervision.clock import local_time
     rows = db.session.execute(
-        select(CountTask.id, CountTask.counted_at, CountLine.counted_qty, CountLine.book_qty,
-               func.coalesce(Product.unit_cost_cents, 0))
+        select(CountTask.id, CountTask.counted_at, CountLine.counted_qty + CountLine.in_carts,
+               CountLine.book_qty, func.coalesce(Product.unit_cost_cents, 0))
         .join(CountLine, CountLine.task_id == CountTask.id)
         .join(Product, Product.id == CountLine.product_id)
         .where(CountTask.status.in_(("counted", "closed")), CountTask.counted_at >= start,

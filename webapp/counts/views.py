@@ -9,7 +9,7 @@ from ..extensions import db
 from ..jobstate import job_status
 from ..pwa.shells import register_shell
 from ..queues import enqueue_for
-from . import plans, services, variances
+from . import claims, plans, services, variances
 from .jobs import generate_counts
 from .models import CountPlan, CountTask
 
@@ -65,8 +65,11 @@ def finish(count_id):
 def offline_count(count_id):
     """A count for a handheld to take along with no network: the bin, never the book."""
     task = db.get_or_404(CountTask, count_id)
+    if task.status == "released":  # the handheld is told where the bin went
+        return jsonify(error=claims.released_reason(task), status=task.status), 409
     if task.status not in ("open", "counting"):
-        return jsonify(error=_("This count is %(state)s.", state=task.status),
+        return jsonify(error=_("This count is %(state)s.",
+                               state=claims.task_state_label(task.status)),
                        status=task.status), 409
     return jsonify({"subject_id": task.id, "location_code": task.location.code,
                     "status": task.status, "user_id": current_user.id,
@@ -109,7 +112,7 @@ def _device_id():
 def plans_page():
     """Plan a count; recent plans; accuracy over the last 30 days."""
     return render_template("counts/plans.html", plans=plans.recent_plans(),
-                           accuracy=variances.accuracy())
+                           accuracy=variances.accuracy(), claims=claims.claims(), message=None)
 
 
 @bp.route("/counts/plans", methods=["POST"])
@@ -156,6 +159,35 @@ def _enqueue(plan):
     enqueue_for(plan, "reconciliation", generate_counts, plan.id, job_timeout=1800)
 
 
+# ---------------------------------------------------------------- claims (supervisor)
+@bp.route("/counts/claims")
+@allow("supervisor")
+def claims_fragment():
+    """Counts being counted: who, since when, last scan; idle ones first."""
+    return render_template("counts/_claims.html", claims=claims.claims(), message=None)
+
+
+@bp.route("/counts/<int:count_id>/release", methods=["POST"])
+@allow("supervisor")
+def release(count_id):
+    """Free a claim left idle: its bin goes back to the counters as a new count."""
+    try:
+        fresh = claims.release(count_id)
+    except claims.ReleaseError as error:
+        db.session.rollback()
+        message, status = (False, str(error)), 409
+    else:
+        db.session.commit()
+        message, status = (True, _("Count %(id)d released: the bin waits for a counter as "
+                                   "count %(new)d.", id=count_id, new=fresh.id)), 200
+    if request.htmx:  # htmx 2 swaps no 4xx answer: the refusal comes in the fragment
+        return render_template("counts/_claims.html", claims=claims.claims(), message=message)
+    if status != 200:
+        return render_template("_error.html", status=status, message=message[1]), status
+    flash(message[1], "info")
+    return redirect(url_for("counts.plans_page"))
+
+
 # ---------------------------------------------------------------- variances (supervisor)
 @bp.route("/counts/variances")
 @allow("supervisor")
@@ -176,9 +208,12 @@ def decide():
     if decision not in ("approve", "reject"):
         return render_template("_error.html", status=422,
                                message=_("Choose approve or reject.")), 422
+    changed = []
     try:
-        decide_lines = variances.approve if decision == "approve" else variances.reject
-        done = decide_lines(ids, current_user.id)
+        if decision == "approve":
+            done = variances.approve(ids, current_user.id, _shown(ids), changed)
+        else:
+            done = variances.reject(ids, current_user.id)
     except variances.VarianceError as error:
         db.session.rollback()
         message = (False, str(error))
@@ -187,6 +222,10 @@ def decide():
         message = (True, _("%(n)d approved: the adjustments are in the ledger.", n=done)
                    if decision == "approve" else
                    _("%(n)d rejected: the books stand, the bins will be counted again.", n=done))
+        if changed:
+            message = (False, message[1] + " " + _(
+                "%(n)d changed since shown (a pick at the bin moved on) and wait: check what "
+                "they post now.", n=len(changed)))
     if request.htmx:
         return render_template("counts/_variances.html", **_variances_context(message))
     flash(message[1], "info" if message[0] else "error")
@@ -198,8 +237,20 @@ def _ids(values):
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 9]
 
 
+def _shown(ids):
+    """{line id: units} the screen said approving each line posts (its post-<id> field)."""
+    shown = {}
+    for line_id in ids:
+        value = (request.form.get(f"post-{line_id}") or "").strip()
+        digits = value.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+            shown[line_id] = int(value)
+    return shown
+
+
 def _variances_context(message):
-    """The pending lines with what the supervisor weighs them by."""
+    """The pending lines with what the supervisor weighs them by, and what each posts."""
     rows = [{"line": line, "task": line.task, "value": variances.value_cents(line),
-             "first": variances.first_count(line.task)} for line in variances.pending()]
+             "first": variances.first_count(line.task), "posting": variances.posting(line)}
+            for line in variances.pending()]
     return {"rows": rows, "message": message}

@@ -139,18 +139,33 @@ def reroute_reservations(location_id, product_id, user_id):
     held = db.session.scalars(select(Reservation).where(
         Reservation.location_id == location_id, Reservation.product_id == product_id,
         Reservation.active.is_(True)).order_by(Reservation.id)).all()
+    kept = {task.reservation_id for task in picks_under_way(location_id, product_id)}
     moved = 0
     for reservation in held:
+        if reservation.id in kept:
+            continue
         task = db.session.scalar(select(PickTask).where(
             PickTask.reservation_id == reservation.id, PickTask.status == "pending"))
-        if task is not None and task.picked_qty:
-            continue
         release(product_id, location_id, reservation.quantity)
         reservation.active = False
         moved += 1
         _reroute_one(reservation, task, user_id)
     db.session.flush()
     return moved
+
+
+def picks_under_way(location_id, product_id):
+    """Pick tasks at the bin a picker has begun and not ended: their units are in a
+    cart, off the shelf, but on the bin's books until the task ends (move_picked)."""
+    return db.session.scalars(select(PickTask).where(
+        PickTask.location_id == location_id, PickTask.product_id == product_id,
+        PickTask.kind == "pick", PickTask.status == "pending", PickTask.picked_qty > 0)
+        .order_by(PickTask.id)).all()
+
+
+def in_carts(product_id, location_id):
+    """How many units of a product pickers hold in their carts from this bin now."""
+    return sum(task.picked_qty for task in picks_under_way(location_id, product_id))
 
 
 def _reroute_one(reservation, task, user_id):
