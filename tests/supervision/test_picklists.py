@@ -153,3 +153,16 @@ def test_each_rows_select_marks_its_own_picker(started):
     unassigned = [row["list"].id for row in picklists.overview() if row["picker"] is None]
     for list_id in unassigned:
         assert " selected" not in rows[str(list_id)]
+
+
+def test_pick_lists_page_in_chinese(started):
+    """The page looks each message up once a render (templating.gettext_once): the rows
+    still come out translated, with their numbers filled in."""
+    s = started
+    page = s["supervisor"].get("/console/picklists",
+                               headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    done, total = picking.progress(s["list"])
+    assert f"{done} / {total} 个任务" in page and "改派" in page and "优先级 0" in page
+    assert "Reassign" not in page and "tasks" not in page
+    english = s["supervisor"].get("/console/picklists").get_data(as_text=True)
+    assert f"{done} of {total} tasks" in english and "改派" not in english

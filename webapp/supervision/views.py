@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..access import allow
 from ..extensions import db
+from ..templating import gettext_once
 from . import devices, picklists
 from .clock import local_time
 from .tiles import POLL_SECONDS, tile, tiles_for
@@ -60,7 +61,8 @@ def pick_lists():
         status, picklists.ACTIVE)
     return render_template("supervision/picklists.html", status=status,
                            rows=picklists.overview(statuses=statuses),
-                           picker_options=PickerOptions(picklists.pickers()))
+                           picker_options=PickerOptions(picklists.pickers()),
+                           gettext=gettext_once())
 
 
 @bp.route("/console/picklists/<int(max=2147483647):list_id>", methods=["POST"])
