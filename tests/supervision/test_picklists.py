@@ -1,4 +1,5 @@
 """Supervisor actions on pick lists, and what a reassignment does to offline scans."""
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -126,3 +127,42 @@ def test_only_supervisors(started, login_as):
     assert picker.get("/console/picklists").status_code == 403
     assert picker.get("/console/tiles/orders").status_code == 403
     assert started["supervisor"].get("/console/tiles/nope").status_code == 404
+
+
+def test_each_rows_select_marks_its_own_picker(started):
+    """The pickers' options are built once a page: each list's select must still name
+    every active picker once, escaped, with that list's picker (and only it) selected."""
+    s = started
+    odd = create_user("odd", "pw-123456", ["picker"], display_name="<b>Odd</b>")
+    open_list = db.session.scalars(select(PickList).where(PickList.id != s["list"].id)
+                                   .order_by(PickList.id)).first()
+    db.session.commit()
+    assert s["supervisor"].post(f"/console/picklists/{open_list.id}", data={
+        "action": "assign", "picker_id": odd.id}).status_code == 200
+    page = s["supervisor"].get("/console/picklists").get_data(as_text=True)
+    pickers = picklists.pickers()
+    selects = re.findall(r'<select name="picker_id" required>(.*?)</select>', page, re.S)
+    assert len(selects) == len(picklists.overview())
+    for select_html in selects:
+        assert re.findall(r'<option value="(\d+)"', select_html) == [str(p.id) for p in pickers]
+        assert "<b>Odd</b>" not in select_html and "&lt;b&gt;Odd&lt;/b&gt;" in select_html
+    rows = dict(re.findall(r'id="picklist-(\d+)".*?<select name="picker_id" required>(.*?)'
+                           r'</select>', page, re.S))
+    assert re.findall(r'value="(\d+)" selected', rows[str(s["list"].id)]) == [str(s["picker"].id)]
+    assert re.findall(r'value="(\d+)" selected', rows[str(open_list.id)]) == [str(odd.id)]
+    unassigned = [row["list"].id for row in picklists.overview() if row["picker"] is None]
+    for list_id in unassigned:
+        assert " selected" not in rows[str(list_id)]
+
+
+def test_pick_lists_page_in_chinese(started):
+    """The page looks each message up once a render (templating.gettext_once): the rows
+    still come out translated, with their numbers filled in."""
+    s = started
+    page = s["supervisor"].get("/console/picklists",
+                               headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    done, total = picking.progress(s["list"])
+    assert f"{done} / {total} 个任务" in page and "改派" in page and "优先级 0" in page
+    assert "Reassign" not in page and "tasks" not in page
+    english = s["supervisor"].get("/console/picklists").get_data(as_text=True)
+    assert f"{done} of {total} tasks" in english and "改派" not in english

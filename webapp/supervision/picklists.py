@@ -76,8 +76,10 @@ def list_conflicts(list_id):
 
 def pickers():
     """Active people holding the picker role, by name."""
+    # Named and chosen here, not asked for their roles: those are not loaded.
     return db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
                               .where(UserRole.role == "picker", User.active.is_(True))
+                              .options(lazyload(User.role_rows))
                               .order_by(User.display_name, User.username)).all()
 
 
