@@ -49,9 +49,12 @@ def entries(filters, limit=PAGE):
     if filters.person == SYSTEM:  # the work no person asked for (periodic jobs)
         query = query.where(AuditEntry.user_id.is_(None))
     elif filters.person:
-        query = query.where(User.username == filters.person)
+        # The person's id first, then the entries by id: the planner then knows how
+        # rare the person is (a join on the name walked the whole trail on PostgreSQL
+        # for someone with few entries: 537 ms at 1,000,000 entries).
+        query = query.where(AuditEntry.user_id == _id_of(User, User.username, filters.person))
     if filters.device:
-        query = query.where(Device.name == filters.device)
+        query = query.where(AuditEntry.device_id == _id_of(Device, Device.name, filters.device))
     if filters.object_type:
         query = query.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id is not None:
@@ -65,6 +68,12 @@ def entries(filters, limit=PAGE):
     if filters.before_id:
         query = query.where(AuditEntry.id < filters.before_id)
     return db.session.execute(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def _id_of(model, name_column, name):
+    """The id of the row with that name; -1 (no entry has it) when there is none."""
+    found = db.session.scalar(select(model.id).where(name_column == name).limit(1))
+    return -1 if found is None else found
 
 
 def object_types():
