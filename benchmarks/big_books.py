@@ -173,7 +173,9 @@ def run(label, make_db, quick):
                      f"{fair:.2f}×"))
     print(table(("request", "seed data", "big books", "big / seed", "big / seed per /healthz"),
                 rows))
-    worst = max(big[k] / small[k] for k in ("page", "scan"))
+    # The worse of the two readings: raw, and against the yardstick (load moves both).
+    yardstick = big["healthz"] / small["healthz"]
+    worst = max(max(big[k] / small[k], big[k] / small[k] / yardstick) for k in ("page", "scan"))
     print(f"\nWorst growth {worst:.2f}× (target ≤ {TARGET}×): "
           + ("met" if worst <= TARGET else "NOT met"))
 
