@@ -76,7 +76,7 @@ def _accepts_device_token(endpoint):
 def _authenticate_device(roles):
     """Let a live device serving one of `roles` through; refuse unknown or revoked
     tokens with 401, a device registered for other work with 403."""
-    from .accounts.services import device_for_token
+    from .accounts.services import device_for_token, note_device
     from .timeutil import utcnow
     device = device_for_token(bearer_token())
     if device is None:
@@ -86,6 +86,6 @@ def _authenticate_device(roles):
                        status=403), 403
     # Not committed here: the view's transaction carries it. A commit of our own cost
     # every synced scan a second transaction (on SQLite a second turn of the write lock).
-    device.last_seen_at = utcnow()
+    note_device(device, last_seen_at=utcnow())
     g.device = device
     return None

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from outbound_support import barcode_of, level, skus_by_bins, stocked_skus, walk_task
 from webapp.accounts.services import create_user
 from webapp.catalog.blocks import clear_block
-from webapp.catalog.models import Location, Product
+from webapp.catalog.models import Location, Product, StockMovement
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.orders.models import Order, OrderException, OrderLine
@@ -391,3 +391,49 @@ def test_a_short_picked_order_is_planned_again_for_what_is_missing(warehouse, ma
     again = db.session.scalars(select(PickTask).where(PickTask.order_id == order_id,
                                                       PickTask.pick_list_id != list_id)).all()
     assert sum(t.quantity for t in again) == 2
+
+
+def test_a_whole_list_walked_on_the_screen_moves_stock_once_a_task(warehouse, make_planned,
+                                                                    sign_in):
+    """The screen's scan (picking.scan_now.screen_scan, its rows read and written in a
+    few Core statements) on both databases: refusals worded as the ORM rules word them,
+    items before the location, every task done with one ledger line, reservations
+    spent, order lines counted, the list closed and its orders picked."""
+    skus = stocked_skus(3)
+    order_ids = make_planned([[(skus[0], 2), (skus[1], 1)], [(skus[2], 3)]])
+    client = sign_in(warehouse.test_client(), "picker")
+    list_id = db.session.scalar(select(PickList.id))
+    client.post(f"/picking/lists/{list_id}/start")
+
+    def scan(code, qty=""):
+        answer = client.post(f"/picking/lists/{list_id}/scan", data={"code": code, "qty": qty},
+                             headers={"HX-Request": "true"})
+        assert answer.status_code == 200
+        html = answer.get_data(as_text=True)
+        assert html.lstrip().startswith('<section id="pick-task"')
+        return html
+
+    first = current(list_id)
+    wrong = other_storage_location(first)
+    assert f"Wrong location {wrong}. Go to {first.location.code}." in scan(wrong)
+    assert f"Too many: only {first.quantity} more needed." in scan(
+        barcode_of(first.product_id), str(first.quantity + 1))
+    tasks = 0
+    while (task := current(list_id)) is not None:
+        tasks += 1
+        for _unit in range(task.quantity):  # items first, then the location
+            assert 'data-feedback="ok"' in scan(barcode_of(task.product_id))
+        assert f"Location {task.location.code} confirmed." in scan(task.location.code)
+        assert db.session.get(PickTask, task.id).status == "done"
+    assert tasks >= 3  # one a line, more where a line's units sit in two bins
+    db.session.expire_all()
+    assert db.session.get(PickList, list_id).status == "done"
+    assert {db.session.get(Order, i).status for i in order_ids} == {"picked"}
+    lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(order_ids))).all()
+    assert all(line.picked_qty == line.quantity for line in lines)
+    assert not db.session.scalar(select(Reservation.id).where(Reservation.active.is_(True)))
+    moves = db.session.scalars(select(StockMovement).where(StockMovement.reason == "pick")).all()
+    assert sorted(m.source for m in moves) == sorted(
+        f"pick-task:{t}" for t in db.session.scalars(select(PickTask.id)))
+    assert ledger_mismatches() == []
+    assert "This pick list is not in progress." in scan(first.location.code)

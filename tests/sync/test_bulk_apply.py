@@ -3,10 +3,13 @@
 The same random scan sequences (walks with right and wrong items, wrong locations,
 too many units, other lists' tasks, replays, scans refused on the device; between
 rounds stock taken away, a short pick (of units the books no longer show), an order
-cancelled mid-way) are sent twice on the same fresh warehouse: once in small batches
-the sync API applies inline, one scan at a time (the online rules), once stored and
-applied by the reconciliation job set-based. Every table the scans touch must then hold the same rows.
+cancelled mid-way) are sent three times on the same fresh warehouse: in small batches
+the sync API applies inline, one scan at a time through the ORM rules (services.scan),
+then the same inline as the API applies them now (picking.scan_now, a statement or a
+few a scan), then stored and applied by the reconciliation job set-based. Every table
+the scans touch must then hold the same rows.
 """
+import dataclasses
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -27,7 +30,7 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask
 from webapp.picking.services import PickingError
 from webapp.picking.shortage import short_pick
-from webapp.sync import jobs, services
+from webapp.sync import actions, jobs, services
 from webapp.sync.models import ScanRecord
 
 # What a scan can change; compared row by row (times only as set or not).
@@ -198,8 +201,10 @@ def happen(event, rng, ctx):
     return True
 
 
-def run(client, seed, bulk, monkeypatch):
-    """Set the warehouse up, play the rounds of `seed`; return the answers and tables."""
+def run(client, seed, way, monkeypatch):
+    """Set the warehouse up, play the rounds of `seed` one of the WAYS; return the
+    answers and tables."""
+    bulk = way == "bulk"
     reset()
     ctx = warehouse()
     rng = random.Random(seed)
@@ -212,6 +217,9 @@ def run(client, seed, bulk, monkeypatch):
         if bulk:
             monkeypatch.setattr(services, "INLINE_LIMIT", 0)  # every batch stored
             monkeypatch.setattr(services, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
+        elif way == "orm":  # inline, each scan through the ORM rules (services.scan)
+            monkeypatch.setitem(actions._ACTIONS, "pick",
+                                dataclasses.replace(actions.get("pick"), apply_now=None))
         body = {"device_id": ctx["device"], "scans": scans}
         response = client.post("/api/v1/scans", headers=ctx["headers"], json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -255,19 +263,23 @@ def snapshot(ctx):
 
 
 def test_bulk_apply_matches_one_by_one(any_app, monkeypatch):
+    """Inline through the ORM rules, inline applied now (scan_now), stored and applied
+    set-based: the same answers and the same rows."""
     client = any_app.test_client()
     seen = {"answers": set(), "events": set(), "tasks": set(), "lists": set(), "moves": set()}
     for seed in (1, 2, 3):
-        one_by_one, tables_one, mismatches_one, events = run(client, seed, False, monkeypatch)
-        bulk, tables_bulk, mismatches_bulk, _events = run(client, seed, True, monkeypatch)
-        assert mismatches_one == [] and mismatches_bulk == []
-        for number, (mine, theirs) in enumerate(zip(bulk, one_by_one)):
-            assert (seed, number, mine) == (seed, number, theirs)
-        assert len(bulk) == len(one_by_one)
-        for name in COMPARED:
-            assert len(tables_bulk[name]) == len(tables_one[name]), (seed, name)
-            for mine, theirs in zip(tables_bulk[name], tables_one[name]):
-                assert mine == theirs, (seed, name)
+        one_by_one, tables_one, mismatches_one, events = run(client, seed, "orm", monkeypatch)
+        assert mismatches_one == []
+        for way in ("now", "bulk"):
+            answers, tables, mismatches, _events = run(client, seed, way, monkeypatch)
+            assert mismatches == []
+            for number, (mine, theirs) in enumerate(zip(answers, one_by_one)):
+                assert (seed, way, number, mine) == (seed, way, number, theirs)
+            assert len(answers) == len(one_by_one)
+            for name in COMPARED:
+                assert len(tables[name]) == len(tables_one[name]), (seed, way, name)
+                for mine, theirs in zip(tables[name], tables_one[name]):
+                    assert mine == theirs, (seed, way, name)
         seen["answers"] |= {status for _id, status, _reason in one_by_one}
         seen["answers"] |= {"stock gone" for _id, _s, reason in one_by_one
                             if reason.startswith("stock already gone")}

@@ -42,9 +42,17 @@ def product_for_scan(scan):
     """
     if not scan.text:
         return None
-    found = db.session.scalar(select(Barcode.product_id).where(Barcode.code.in_(scan.keys))
-                              .order_by(Barcode.id).limit(1))
-    return found or db.session.scalar(select(Product.id).where(Product.sku == scan.text))
+    by_code, by_sku = product_queries(scan.keys, scan.text)
+    return db.session.scalar(by_code) or db.session.scalar(by_sku)
+
+
+def product_queries(keys, text):
+    """product_for_scan's two lookups as queries (by code, then by SKU) of a read scan's
+    keys and text: values, or bind parameters for a caller that reads them as columns
+    of a query of its own (picking.scan_now)."""
+    return (select(Barcode.product_id).where(Barcode.code.in_(keys))
+            .order_by(Barcode.id).limit(1),
+            select(Product.id).where(Product.sku == text))
 
 
 def product_row_for_scan(scan):

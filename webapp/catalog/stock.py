@@ -1,4 +1,6 @@
 """The only way stock changes: a ledger movement and both levels, in one transaction."""
+from functools import cache
+
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -77,7 +79,7 @@ def move_stock_many(moves, releases=()):
         _add(deltas, product_id, location_id, 0, -quantity)
     _write_levels(deltas)
     if lines:
-        db.session.execute(StockMovement.__table__.insert(), lines)
+        db.session.execute(_LINES, lines)
     return len(lines)
 
 
@@ -102,24 +104,32 @@ def _write_levels(deltas):
                 gains.append(row)
         else:
             changes.append({**row, "r": reserved})
-    level = StockLevel.__table__
     if changes:
-        result = db.session.execute(
-            update(level).where(level.c.product_id == bindparam("p"),
-                                level.c.location_id == bindparam("l"))
-            .values(quantity=level.c.quantity + bindparam("q"),
-                    reserved=level.c.reserved + bindparam("r")), changes)
+        result = db.session.execute(_CHANGE_LEVEL, changes)
         if db.session.get_bind().dialect.supports_sane_multi_rowcount \
                 and result.rowcount != len(changes):
             raise InsufficientStock("A stock level to take from is missing.")
     if gains:  # the packing area's levels: they may not exist yet
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(level).values(product_id=bindparam("p"), location_id=bindparam("l"),
-                                    quantity=bindparam("q"), reserved=0)
-        db.session.execute(stmt.on_conflict_do_update(
-            index_elements=["product_id", "location_id"],
-            set_={"quantity": level.c.quantity + stmt.excluded.quantity}), gains)
+        db.session.execute(_gain_level(db.session.get_bind().dialect.name), gains)
+
+
+# Built once: a single scan's move runs these, and building them cost more than running.
+_LEVEL = StockLevel.__table__
+_LINES = StockMovement.__table__.insert()
+_CHANGE_LEVEL = (update(_LEVEL).where(_LEVEL.c.product_id == bindparam("p"),
+                                      _LEVEL.c.location_id == bindparam("l"))
+                 .values(quantity=_LEVEL.c.quantity + bindparam("q"),
+                         reserved=_LEVEL.c.reserved + bindparam("r")))
+
+
+@cache
+def _gain_level(dialect):
+    """The upsert adding units to a level that may not exist yet, for a dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(_LEVEL).values(product_id=bindparam("p"), location_id=bindparam("l"),
+                                 quantity=bindparam("q"), reserved=0)
+    return stmt.on_conflict_do_update(index_elements=["product_id", "location_id"],
+                                      set_={"quantity": _LEVEL.c.quantity + stmt.excluded.quantity})
 
 
 def _validate(quantity, reason, from_location_id, to_location_id):

@@ -1,7 +1,8 @@
 """The picker's scan as a sync action: a scan made offline runs the online rules.
 
-One scan at a time (`apply_pick`, the inline sync) or a stored backlog set-based
-(`scan_batch.apply_picks`, the reconciliation job): both ask `synced_problem` whether
+A scan arriving inline (`scan_now.judge_now`), one at a time through the ORM
+(`apply_pick`: what the other two hand back) or a stored backlog set-based
+(`scan_batch.apply_picks`, the reconciliation job): all ask `synced_problem` whether
 the scan still fits and `judging.judge` what it does.
 """
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,7 @@ from ..sync.actions import Conflict, Rejected, register
 from . import services as picking
 from .models import PickList, PickTask
 from .scan_batch import apply_picks, synced_problem
+from .scan_now import judge_now
 
 
 def apply_pick(record):
@@ -39,4 +41,4 @@ def apply_pick(record):
 
 
 register("pick", roles={"picker"}, needs=("pick_list_id", "task_id"), apply=apply_pick,
-         apply_many=apply_picks)
+         apply_many=apply_picks, apply_now=judge_now)

@@ -60,15 +60,12 @@ def synced_problem(pick_list, task, order, user_id):
 
 def apply_picks(records):
     """Apply stored pick scans in order; return (status, reason) for each."""
-    world = _World(records)
+    world = World(records)
     outcomes = []
     for record in records:
         outcomes.append(world.judge(record))
-        if world.closing is not None:  # written up to here, then closed as online
-            world.write()
-            _close(world.closing)
-            world.closing = None
-    world.write()
+        world.settle(final=False)
+    world.settle()
     return outcomes
 
 
@@ -79,6 +76,14 @@ def _close(record):
                    f"scan {record.scan_uuid}"):
         services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
         db.session.flush()  # the audit entries are written now, as the scan's
+
+
+# What judging needs of a task, its location and its order (World.add_task).
+TASK_FACTS = (PickTask.id, PickTask.pick_list_id, PickTask.kind, PickTask.status,
+              PickTask.order_id, PickTask.order_line_id, PickTask.reservation_id,
+              PickTask.location_id, PickTask.product_id, PickTask.quantity,
+              PickTask.picked_qty, PickTask.location_confirmed, Location.code,
+              Order.status, Order.channel, Order.channel_order_no)
 
 
 @dataclass
@@ -118,28 +123,32 @@ class _Reservation:
     active: bool
 
 
-class _World:
-    """The rows a run of scans touches, read in a few statements, and what they do."""
+class World:
+    """The rows a run of scans touches, read in a few statements, and what they do.
+
+    scan_now.OneScan reads the rows of a single scan in one statement instead
+    (the online scan); judging and writing are this class's, for both.
+    """
 
     def __init__(self, records):
-        self.scans = {record.id: read_scan(record.code) for record in records}
+        self.scans = {id(record): read_scan(record.code) for record in records}
+        self.moves, self.releases, self.spent = [], [], []
+        self.line_gains, self.touched, self.closing = defaultdict(int), {}, None
+        self._read(records)
+
+    def _read(self, records):
+        """Read the lists, tasks, orders, reservations, levels and products of the run."""
         self.lists = {row.id: _List(*row) for row in db.session.execute(
             select(PickList.id, PickList.picker_id, PickList.status)
             .where(PickList.id.in_(list({r.pick_list_id for r in records}))))}
         self.tasks, self.orders, self.tasks_of = {}, {}, defaultdict(list)
         for row in db.session.execute(
-                select(PickTask.id, PickTask.pick_list_id, PickTask.kind, PickTask.status,
-                       PickTask.order_id, PickTask.order_line_id, PickTask.reservation_id,
-                       PickTask.location_id, PickTask.product_id, PickTask.quantity,
-                       PickTask.picked_qty, PickTask.location_confirmed, Location.code,
-                       Order.status, Order.channel, Order.channel_order_no)
+                select(*TASK_FACTS)
                 .join(Location, Location.id == PickTask.location_id)
                 .join(Order, Order.id == PickTask.order_id)
                 .where(PickTask.pick_list_id.in_(list(self.lists)))):
-            task = _Task(*row[:13])
-            self.tasks[task.id] = task
+            task = self.add_task(row)
             self.tasks_of[task.pick_list_id].append(task)
-            self.orders[task.order_id] = _Order(row[13], f"{row[14]}-{row[15]}")  # Order.number
         pending = [t for t in self.tasks.values() if t.status == "pending"]
         self.reservations = {row.id: _Reservation(row.quantity, row.active)
                              for row in db.session.execute(
@@ -149,8 +158,13 @@ class _World:
         self.staging = _staging()
         self.levels, self.level_ids = self._levels(pending)
         self.products = _products_of(self.scans.values())
-        self.moves, self.releases, self.spent = [], [], []
-        self.line_gains, self.touched, self.closing = defaultdict(int), {}, None
+
+    def add_task(self, row):
+        """Keep a task and its order from a row of TASK_FACTS; return the task."""
+        task = _Task(*row[:13])
+        self.tasks[task.id] = task
+        self.orders[task.order_id] = _Order(row[13], f"{row[14]}-{row[15]}")  # Order.number
+        return task
 
     def _levels(self, pending):
         """The levels the pending tasks may take from or put to, locked in the order
@@ -158,11 +172,7 @@ class _World:
         pairs = {(t.product_id, t.location_id) for t in pending} | {
             (t.product_id, self.staging) for t in pending}
         levels, ids = {}, set()
-        for row in db.session.execute(
-                select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
-                       StockLevel.quantity, StockLevel.reserved)
-                .where(tuple_(StockLevel.product_id, StockLevel.location_id).in_(sorted(pairs)))
-                .order_by(StockLevel.product_id, StockLevel.location_id).with_for_update()):
+        for row in db.session.execute(_LEVELS, {"pairs": sorted(pairs)}):
             levels[(row.product_id, row.location_id)] = (row.quantity, row.reserved)
             ids.add(row.id)
         return levels, ids
@@ -181,7 +191,7 @@ class _World:
                                  task and self.orders[task.order_id], record.user_id)
         if problem is not None:
             return ("conflict" if isinstance(problem, Conflict) else "rejected"), str(problem)
-        scan = self.scans[record.id]
+        scan = self.scans[id(record)]
         verdict = judge(task, task.location_code, scan, record.quantity, self.product_of)
         if not verdict.ok:
             return "rejected", verdict.message or services.wrong_scan_message(
@@ -191,12 +201,26 @@ class _World:
             if refusal is not None:
                 return "conflict", f"stock already gone: {refusal}"
             task.status, task.done_at = "done", utcnow()
-            if not any(t.status == "pending" for t in self.tasks_of[task.pick_list_id]):
+            if not self._pending_left(task.pick_list_id):
                 self.lists[task.pick_list_id].status = "done"
                 self.closing = record
         apply_verdict(task, verdict)
         self.touched[task.id] = task
         return "applied", verdict.message
+
+    def _pending_left(self, list_id):
+        """True while a task of the list is still pending (in the copy)."""
+        return any(t.status == "pending" for t in self.tasks_of[list_id])
+
+    def settle(self, final=True):
+        """Write what was judged when a scan closed a list (then close it as online),
+        or at the end of the run (`final`)."""
+        if self.closing is not None:
+            self.write()
+            _close(self.closing)
+            self.closing = None
+        elif final:
+            self.write()
 
     def _finish(self, task, quantity, record):
         """Move a finished task's units (services.move_picked in memory); the refusal
@@ -240,28 +264,37 @@ class _World:
     def write(self):
         """Write what the judged scans did, in a few statements."""
         if self.touched:
-            db.session.execute(
-                update(PickTask.__table__).where(PickTask.__table__.c.id == bindparam("i"))
-                .values(picked_qty=bindparam("p"), location_confirmed=bindparam("c"),
-                        status=bindparam("s"), done_at=bindparam("d")),
-                [{"i": t.id, "p": t.picked_qty, "c": t.location_confirmed, "s": t.status,
-                  "d": t.done_at} for t in self.touched.values()])
+            db.session.execute(_TASKS_DONE, [
+                {"i": t.id, "p": t.picked_qty, "c": t.location_confirmed, "s": t.status,
+                 "d": t.done_at} for t in self.touched.values()])
         move_stock_many(self.moves, self.releases)
         if self.spent:
-            db.session.execute(update(Reservation.__table__)
-                               .where(Reservation.__table__.c.id.in_(self.spent))
-                               .values(active=False))
+            db.session.execute(_SPENT, {"ids": self.spent})
         if self.line_gains:
-            line = OrderLine.__table__
-            db.session.execute(
-                update(line).where(line.c.id == bindparam("i"))
-                .values(picked_qty=line.c.picked_qty + bindparam("n")),
-                [{"i": i, "n": n} for i, n in self.line_gains.items()])
+            db.session.execute(_LINES_PICKED, [{"i": i, "n": n}
+                                               for i, n in self.line_gains.items()])
         _forget({PickTask: set(self.touched), Reservation: set(self.spent),
                  OrderLine: set(self.line_gains), StockLevel: self.level_ids,
                  PickList: set(self.lists)})
         self.moves, self.releases, self.spent = [], [], []
         self.line_gains, self.touched = defaultdict(int), {}
+
+
+# The statements of every run, built once (building and keying one costs more than
+# running it for a run of one scan).
+_LEVELS = (select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
+                  StockLevel.quantity, StockLevel.reserved)
+           .where(tuple_(StockLevel.product_id, StockLevel.location_id)
+                  .in_(bindparam("pairs", expanding=True)))
+           .order_by(StockLevel.product_id, StockLevel.location_id).with_for_update())
+_TASKS_DONE = (update(PickTask.__table__).where(PickTask.__table__.c.id == bindparam("i"))
+               .values(picked_qty=bindparam("p"), location_confirmed=bindparam("c"),
+                       status=bindparam("s"), done_at=bindparam("d")))
+_SPENT = (update(Reservation.__table__)
+          .where(Reservation.__table__.c.id.in_(bindparam("ids", expanding=True)))
+          .values(active=False))
+_LINES_PICKED = (update(OrderLine.__table__).where(OrderLine.__table__.c.id == bindparam("i"))
+                 .values(picked_qty=OrderLine.__table__.c.picked_qty + bindparam("n")))
 
 
 def _staging():

@@ -180,6 +180,10 @@ def _complete(pick_list, task, user_id, device_id, message):
     return ScanOutcome(True, message, upcoming, finished)
 
 
+# The rule of where picked goods go, as a query: scan_now reads it as a column of its read.
+STAGING = select(Location.id).where(Location.type == "packing").order_by(Location.id).limit(1)
+
+
 def staging_location_id():
     """Where picked goods go: the first packing location (the packing area).
 
@@ -187,8 +191,7 @@ def staging_location_id():
     """
     if "staging_location_id" in g:
         return g.staging_location_id
-    location_id = db.session.scalar(select(Location.id).where(Location.type == "packing")
-                                    .order_by(Location.id))
+    location_id = db.session.scalar(STAGING)
     g.staging_location_id = location_id
     if location_id is None:
         raise PickingError(_("No packing location exists; an admin must add one."))

@@ -9,7 +9,7 @@ from ..access import allow
 from ..extensions import db
 from ..jobstate import job_status
 from ..queues import enqueue_for
-from . import services, shortage, waves
+from . import scan_now, services, shortage, waves
 from .jobs import plan_wave
 from .models import SHORT_REASONS, PickList, Wave
 
@@ -57,8 +57,8 @@ def scan(list_id):
     """Judge one scan; answer with the task fragment (feedback included)."""
     quantity = _quantity(request.form.get("qty"))
     try:
-        outcome = services.scan(list_id, current_user.id, request.form.get("code", ""),
-                                quantity, device_id=_device_id())
+        outcome = scan_now.screen_scan(list_id, current_user.id, request.form.get("code", ""),
+                                       quantity, device_id=_device_id())
     except services.PickingError as error:
         db.session.rollback()
         outcome = services.ScanOutcome(False, str(error))

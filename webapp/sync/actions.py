@@ -46,6 +46,10 @@ class ScanAction:
     this action set-based, judged by the same rules as `apply`, and returns
     (status, reason) for each; it runs in one savepoint and raises OneByOne for
     what it does not cover (the run is then applied one scan at a time).
+    `apply_now(record)`, where a domain has it, judges one scan arriving inline
+    without writing and returns (status, reason, write): sync stores the scan, then
+    calls write() to make an applied scan so. It raises OneByOne for what it does not
+    cover (the scan then goes through `apply`).
     """
 
     name: str
@@ -54,12 +58,13 @@ class ScanAction:
     apply: Callable
     check: Callable | None = None
     apply_many: Callable | None = None
+    apply_now: Callable | None = None
 
 
 _ACTIONS: dict[str, ScanAction] = {}
 
 
-def register(name, *, roles, needs=(), apply, check=None, apply_many=None):
+def register(name, *, roles, needs=(), apply, check=None, apply_many=None, apply_now=None):
     """Declare a scan action; its name is what devices send as `action`."""
     unknown = set(needs) - set(REFERENCES)
     if unknown:
@@ -70,7 +75,7 @@ def register(name, *, roles, needs=(), apply, check=None, apply_many=None):
     if existing is not None and existing.apply is not apply:
         raise ValueError(f"scan action {name!r} is registered twice")
     _ACTIONS[name] = ScanAction(name, frozenset(roles), tuple(needs), apply, check,
-                                apply_many)
+                                apply_many, apply_now)
     return _ACTIONS[name]
 
 

@@ -7,20 +7,21 @@ second tab or a retry after a timeout finds the uuid taken and answers
 stored as a `conflict` for a supervisor, never dropped, never applied.
 """
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import json
+from functools import cache
 from itertools import groupby
 
 from flask import g
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User
-from ..accounts.services import device_scan_problem
+from ..accounts.models import User, UserRole
+from ..accounts.services import device_scan_problem, note_device
 from ..catalog.stock import StockError
 from ..audit.trail import acting_as
 from ..extensions import db
@@ -44,8 +45,8 @@ BULK_CHUNK = 1000
 def receive(batch, device, session_user=None):
     """Store (and, for small batches, apply) a batch; return one result per scan."""
     scans = batch["scans"]
-    if device is not None:  # before the first query: one UPDATE with last_seen_at
-        device.pending_scans = _int(batch.get("pending"), 0)
+    if device is not None:
+        note_device(device, pending_scans=_int(batch.get("pending"), 0))
     existing = _existing_uuids(scans)
     if len(scans) > INLINE_LIMIT or _has_backlog(device):
         batch_id = str(uuid.uuid4())
@@ -63,6 +64,8 @@ def _receive_one(raw, device, session_user, existing):
     record, problem = _record(raw, device, session_user)
     if problem:
         record.status, record.reason = "rejected", problem
+    elif (answer := _apply_now(record, existing)) is not None:
+        return answer
     try:
         with db.session.begin_nested():
             db.session.add(record)
@@ -73,6 +76,26 @@ def _receive_one(raw, device, session_user, existing):
     if not problem:
         apply(record)
     return {"id": scan_id, "status": record.status, "reason": record.reason}
+
+
+def _apply_now(record, existing):
+    """Judge a scan whose domain can without writing, store it with its outcome, then
+    write its effect: one transaction, and a uuid taken meanwhile (another tab) writes
+    nothing. None when the domain hands the scan to the one-by-one path."""
+    action = actions.get(record.action)
+    if action.apply_now is None:
+        return None
+    try:
+        status, reason, write = action.apply_now(record)
+    except actions.OneByOne:
+        return None
+    record.status, record.reason = status, reason
+    if not _insert_new([_row(record)]):
+        return _duplicate(record.scan_uuid)
+    existing.add(record.scan_uuid)
+    if status == "applied":
+        write()
+    return {"id": record.scan_uuid, "status": status, "reason": reason}
 
 
 # The columns a stored scan is written with; the rest keep their defaults.
@@ -101,7 +124,7 @@ def _store_all(scans, device, session_user, existing, batch_id):
         record, problem = _record(raw, device, session_user)
         record.batch_id = batch_id
         record.status, record.reason = ("rejected", problem) if problem else ("stored", "")
-        rows.append({column: getattr(record, column) for column in _STORED_COLUMNS})
+        rows.append(_row(record))
         results.append({"id": scan_id, "status": record.status, "reason": record.reason})
     inserted = _insert_new(rows)
     written = {row["scan_uuid"] for row in rows}
@@ -109,15 +132,25 @@ def _store_all(scans, device, session_user, existing, batch_id):
             and r["id"] not in inserted else r for r in results]
 
 
+def _row(record):
+    """The stored columns of a scan built by _record."""
+    return {column: getattr(record, column) for column in _STORED_COLUMNS}
+
+
 def _insert_new(rows):
     """INSERT the rows, skipping uuids already stored; return the uuids inserted."""
     if not rows:
         return set()
-    dialect = db.session.get_bind().dialect.name
+    return set(db.session.execute(_insert_statement(db.session.get_bind().dialect.name),
+                                  rows).scalars())
+
+
+@cache
+def _insert_statement(dialect):
+    """INSERT ... ON CONFLICT (scan_uuid) DO NOTHING RETURNING scan_uuid, built once."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(ScanRecord.__table__).on_conflict_do_nothing(index_elements=["scan_uuid"])
-                 .returning(ScanRecord.__table__.c.scan_uuid))
-    return set(db.session.execute(statement, rows).scalars())
+    return (insert(ScanRecord.__table__).on_conflict_do_nothing(index_elements=["scan_uuid"])
+            .returning(ScanRecord.__table__.c.scan_uuid))
 
 
 def _bad_id(scan_id):
@@ -234,13 +267,29 @@ def _user_problem(record, action, session_user):
     return None
 
 
+@dataclass(frozen=True)
+class _Person:
+    """What judging a scan needs of the person it names."""
+
+    id: int
+    active: bool
+    roles: frozenset
+
+
 def _scanning_user(user_id):
-    """A person with their roles, read once per request: a batch of thousands of scans
-    names the same one or two people (get() with options would query every time)."""
+    """The person a scan names (a _Person), or None; read once per request: a batch of
+    thousands of scans names the same one or two people. Read as plain rows, not a
+    User: loading the entity and its roles cost a synced scan more than its task."""
     users = g.setdefault("scanning_users", {})
     if user_id not in users:
-        users[user_id] = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
+        rows = db.session.execute(_USER, {"id": user_id}).all()
+        users[user_id] = _Person(rows[0].id, rows[0].active, frozenset(
+            row.role for row in rows if row.role is not None)) if rows else None
     return users[user_id]
+
+
+_USER = (select(User.id, User.active, UserRole.role)
+         .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == bindparam("id")))
 
 
 def _existing_uuids(scans):
@@ -248,17 +297,22 @@ def _existing_uuids(scans):
     ids = [s.get("id") for s in scans if isinstance(s, dict) and _is_uuid(s.get("id"))]
     found = set()
     for start in range(0, len(ids), 500):
-        found.update(db.session.scalars(select(ScanRecord.scan_uuid).where(
-            ScanRecord.scan_uuid.in_(ids[start:start + 500]))))
+        found.update(db.session.scalars(_STORED_UUIDS, {"ids": ids[start:start + 500]}))
     return found
+
+
+_STORED_UUIDS = select(ScanRecord.scan_uuid).where(
+    ScanRecord.scan_uuid.in_(bindparam("ids", expanding=True)))
+# Built once, as the uuids above: every synced request asks both.
+_BACKLOG = select(ScanRecord.id).where(ScanRecord.device_id == bindparam("device"),
+                                       ScanRecord.status == "stored").limit(1)
 
 
 def _has_backlog(device):
     """True while earlier scans of this device wait for the job: keep their order."""
     if device is None:
         return False
-    return bool(db.session.scalar(select(func.count()).where(
-        ScanRecord.device_id == device.id, ScanRecord.status == "stored")))
+    return db.session.scalar(_BACKLOG, {"device": device.id}) is not None
 
 
 # A scan stored longer than this is shown to the supervisor as stuck: its job is late
