@@ -162,6 +162,10 @@ def test_the_supervisor_sees_an_idle_claim_and_releases_it_once(sqlite_warehouse
     assert "1 counts claimed and left idle" in boss.get("/").text
     assert counter.post(f"/counts/{task.id}/release", headers=HTMX).status_code == 403
     assert counter.get("/counts/claims").status_code == 403
+    fragment = boss.get("/counts/claims", headers=HTMX)
+    assert fragment.status_code == 200 and f'data-claim="{task.id}"' in fragment.text
+    opened = boss.get("/counts/claims")  # a link or a bookmark: the page it belongs to
+    assert opened.status_code == 302 and opened.location.endswith("/counts/plans#claims")
 
     done = boss.post(f"/counts/{task.id}/release", headers=HTMX)
     assert done.status_code == 200 and 'data-feedback="ok"' in done.text

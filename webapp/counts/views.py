@@ -163,7 +163,10 @@ def _enqueue(plan):
 @bp.route("/counts/claims")
 @allow("supervisor")
 def claims_fragment():
-    """Counts being counted: who, since when, last scan; idle ones first."""
+    """Counts being counted: who, since when, last scan; idle ones first. A fragment of
+    the count plans page: opened as a page (a link, a bookmark), it is that page."""
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("counts.plans_page", _anchor="claims"))
     return render_template("counts/_claims.html", claims=claims.claims(), message=None)
 
 
