@@ -1,4 +1,5 @@
 """Returns by reason, by product and by age: the numbers the KPI charts draw."""
+import re
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -49,6 +50,9 @@ def test_the_console_charts_returns_by_reason_with_its_table_and_csv(warehouse, 
     week = client.get("/console/kpis/chart/returns?period=7d").get_data(as_text=True)
     assert "Returns by reason" in week and "<svg" in week
     assert week.index("Defective") > 0 and week.index("Wrong item") > 0
+    chart = week[week.index("<svg"):week.index("</svg>")]
+    labels = re.findall(r'text-anchor="end">([^<]*)<', chart)
+    assert labels and all(len(label) <= 12 for label in labels), labels  # fits its 94 px
     today = client.get("/console/kpis/chart/returns?period=today").get_data(as_text=True)
     assert "Wrong item" in today and "Defective" not in today
     csv = client.get("/console/kpis/returns.csv?period=7d").get_data(as_text=True)
