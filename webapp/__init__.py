@@ -51,6 +51,12 @@ def _init_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    # No "session protection": its basic mode marks a signed-out session not fresh on
+    # the first request after the sign-in page, so each such answer writes the session
+    # cookie back. The service worker stores the app's shells while the person types
+    # their password; a shell answered after the sign-in then put the signed-out cookie
+    # back and signed them out. Nothing here asks for a fresh sign-in.
+    login_manager.session_protection = None
     from .accounts import auth  # registers the user loader and unauthorized handler
     auth.init(login_manager)
     from .audit import trail  # every audited change of state, after each flush
