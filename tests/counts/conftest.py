@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "outbound"))
 from demo_seed import seed_demo  # noqa: E402
 from webapp.accounts.models import User  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.picking.models import Wave  # noqa: E402
+from webapp.picking import services as picking  # noqa: E402
+from webapp.picking.models import PickList, Wave  # noqa: E402
 from webapp.picking.waves import run_wave  # noqa: E402
 
 def _seed():
@@ -56,3 +57,15 @@ def wave():
         db.session.commit()
         return planned
     return run
+
+
+@pytest.fixture
+def started_task(user_id):
+    """started_task() -> (list_id, picker id, current task) of the first pick list,
+    started by the demo picker (run the wave first)."""
+    def start():
+        list_id = db.session.scalar(select(PickList.id).order_by(PickList.id))
+        picker = user_id("picker")
+        picking.start_list(list_id, picker)
+        return list_id, picker, picking.current_task(db.session.get(PickList, list_id))
+    return start

@@ -11,8 +11,7 @@ from webapp.counts import services as counts, variances
 from webapp.extensions import db
 from webapp.orders.intake import intake
 from webapp.orders.models import Order, OrderException
-from webapp.picking import services as picking
-from webapp.picking.models import PickList, PickTask, Reservation
+from webapp.picking.models import PickTask, Reservation
 from webapp.picking.shortage import reroute_reservations, short_pick
 from webapp.supervision import kpis
 
@@ -41,14 +40,11 @@ def _active_at(product_id, bin_id):
 
 
 def test_a_short_pick_moves_other_orders_reserved_at_the_bin_elsewhere(
-        warehouse, user_id, wave):
+        warehouse, user_id, wave, started_task):
     """Three orders reserved at one bin; the picker reports it empty on the first: the
     other two are re-reserved at other bins and the list sends nobody back there."""
     product_id, bin_id, ids = _orders_at_one_bin(3, wave, bins=-2)
-    picker = user_id("picker")
-    list_id = db.session.scalar(select(PickList.id))
-    picking.start_list(list_id, picker)
-    task = picking.current_task(db.session.get(PickList, list_id))
+    list_id, picker, task = started_task()
     assert task.location_id == bin_id
     short_pick(list_id, task.id, picker, "empty")
     db.session.commit()

@@ -15,7 +15,6 @@ from webapp.demo import DEMO_PASSWORD
 from webapp.extensions import db
 from webapp.orders.intake import intake
 from webapp.picking import services as picking
-from webapp.picking.models import PickList
 from webapp.picking.shortage import short_pick
 
 IN_CART, LOST = 3, 2
@@ -39,7 +38,7 @@ def sqlite_store(sqlite_warehouse, monkeypatch):
     return no_recount(sqlite_warehouse, monkeypatch)
 
 
-def half_picked(user_id, wave):
+def half_picked(wave, started_task):
     """A product held in one bin only; an order for all but one of its units; the picker
     has 3 in the cart. Returns (product_id, bin, book, list_id, pick task)."""
     (sku,) = skus_by_bins(1, 1, min_qty=9)
@@ -51,10 +50,7 @@ def half_picked(user_id, wave):
     intake(order_payload(4100, [(sku, book - 1)]))
     db.session.commit()
     wave()
-    list_id = db.session.scalar(select(PickList.id))
-    picker = user_id("picker")
-    picking.start_list(list_id, picker)
-    task = picking.current_task(db.session.get(PickList, list_id))
+    list_id, picker, task = started_task()
     assert (task.location_id, task.product_id) == (bin_.id, product_id)
     assert picking.scan(list_id, picker, bin_.code).ok
     for _ in range(IN_CART):
@@ -81,8 +77,8 @@ def count_shelf(bin_, counter, shelf):
 
 
 def test_units_in_a_cart_are_found_and_the_ledger_posts_what_the_screen_said(
-        store, user_id, wave):
-    product_id, bin_, book, list_id, pick = half_picked(user_id, wave)
+        store, user_id, wave, started_task):
+    product_id, bin_, book, list_id, pick = half_picked(wave, started_task)
     shelf = book - IN_CART - LOST
     count_shelf(bin_, user_id("receiver"), {product_id: shelf})
     (line,) = variances.pending()
@@ -120,15 +116,16 @@ def test_units_in_a_cart_are_found_and_the_ledger_posts_what_the_screen_said(
     assert ledger_mismatches() == []
 
 
-def test_a_pick_that_took_only_cart_units_is_no_variance(store, user_id, wave):
-    product_id, bin_, book, _list_id, _pick = half_picked(user_id, wave)
+def test_a_pick_that_took_only_cart_units_is_no_variance(store, user_id, wave,
+                                                         started_task):
+    product_id, bin_, book, _list_id, _pick = half_picked(wave, started_task)
     task = count_shelf(bin_, user_id("receiver"), {product_id: book - IN_CART})
     assert task.status == "closed" and variances.pending() == []
 
 
 def test_the_variance_screen_says_what_approving_posts_and_why_less(sqlite_store, user_id,
-                                                                     wave):
-    product_id, bin_, book, list_id, _pick = half_picked(user_id, wave)
+                                                                     wave, started_task):
+    product_id, bin_, book, list_id, _pick = half_picked(wave, started_task)
     count_shelf(bin_, user_id("receiver"), {product_id: book - IN_CART - LOST})
     (line,) = variances.pending()
     boss = sqlite_store.test_client()

@@ -12,8 +12,7 @@ from webapp.counts.jobs import generate_counts
 from webapp.counts.models import CountTask
 from webapp.extensions import db
 from webapp.orders.intake import intake
-from webapp.picking import services as picking
-from webapp.picking.models import PickList, Reservation
+from webapp.picking.models import Reservation
 from webapp.picking.shortage import short_pick
 from webapp.supervision import kpis
 
@@ -74,7 +73,7 @@ def test_plans_refuse_what_names_nothing(warehouse):
 
 
 def test_a_short_pick_raises_a_blind_count_and_the_approved_variance_lifts_the_block(
-        warehouse, user_id, wave):
+        warehouse, user_id, wave, started_task):
     """Location empty: a count is raised; the counter finds nothing (one action), the
     recount by someone else agrees, the supervisor approves: one ledger line, no block,
     the next order is never sent there (it holds nothing now)."""
@@ -82,10 +81,8 @@ def test_a_short_pick_raises_a_blind_count_and_the_approved_variance_lifts_the_b
     intake(order_payload(3000, [(product.sku, 1)]))
     db.session.commit()
     wave()
-    list_id = db.session.scalar(select(PickList.id))
-    picker, receiver, boss = user_id("picker"), user_id("receiver"), user_id("supervisor")
-    picking.start_list(list_id, picker)
-    task = picking.current_task(db.session.get(PickList, list_id))
+    list_id, picker, task = started_task()
+    receiver, boss = user_id("receiver"), user_id("supervisor")
     # The first task may be at another bin: report the bin the task names.
     bin_id, product_id = task.location_id, task.product_id
     book = level(product_id, bin_id)[0]
@@ -233,17 +230,14 @@ def test_scans_that_do_not_fit_are_refused_with_a_message(warehouse, user_id):
 
 
 def test_a_count_that_finds_the_units_lifts_the_block_and_the_next_wave_uses_the_bin(
-        warehouse, user_id, wave):
+        warehouse, user_id, wave, started_task):
     """"Not found", but the counter finds every unit: no variance, the block is lifted at
     once, and the next wave reserves at that bin again (the product's only bin)."""
     (sku,) = skus_by_bins(1, 1, min_qty=3)
     intake(order_payload(3100, [(sku, 1)]))
     db.session.commit()
     wave()
-    list_id = db.session.scalar(select(PickList.id))
-    picker = user_id("picker")
-    picking.start_list(list_id, picker)
-    task = picking.current_task(db.session.get(PickList, list_id))
+    list_id, picker, task = started_task()
     bin_id, product_id = task.location_id, task.product_id
     short_pick(list_id, task.id, picker, "not_found")
     db.session.commit()
