@@ -11,18 +11,27 @@ from webapp.returns.models import ReturnRequest
 from webapp.timeutil import utcnow
 
 
-def test_returns_by_reason_product_and_age(warehouse, user_id):
+def two_returns(user_id, second, second_reason, ordered_p2=1):
+    """An order of two products; a return of 2 of the first for a defect, opened 5 days
+    ago, and one of `second` {product index: units} today for `second_reason`.
+    Returns (the old return, cs id, p1, p2)."""
     p1, p2 = stocked(2)
-    order = order_in([(p1.sku, 3), (p2.sku, 1)], user_id=user_id)
+    order = order_in([(p1.sku, 3), (p2.sku, ordered_p2)], user_id=user_id)
     cs = user_id("customer_service")
     lines = {line.sku: line.id for line in order.lines}
     old = services.open_return(order.id, cs, {lines[p1.sku]: 2}, reason="defective",
                                resolution="refund")
-    services.open_return(order.id, cs, {lines[p1.sku]: 1, lines[p2.sku]: 1},
-                         reason="defective", resolution="exchange")
+    products = (p1, p2)
+    services.open_return(order.id, cs, {lines[products[i].sku]: n for i, n in second.items()},
+                         reason=second_reason, resolution="exchange")
     db.session.execute(update(ReturnRequest).where(ReturnRequest.id == old.id)
                        .values(created_at=utcnow() - timedelta(days=5)))
     db.session.commit()
+    return old, cs, p1, p2
+
+
+def test_returns_by_reason_product_and_age(warehouse, user_id):
+    old, cs, p1, p2 = two_returns(user_id, {0: 1, 1: 1}, "defective")
     assert kpis.by_reason() == [("defective", 2, 4)]
     assert kpis.by_reason(since=utcnow() - timedelta(days=1)) == [("defective", 1, 2)]
     assert kpis.by_product() == [(p1.sku, 3, 0), (p2.sku, 1, 0)]
@@ -35,17 +44,7 @@ def test_returns_by_reason_product_and_age(warehouse, user_id):
 
 def test_the_console_charts_returns_by_reason_with_its_table_and_csv(warehouse, any_app, user_id,
                                                                     sign_in):
-    p1, p2 = stocked(2)
-    order = order_in([(p1.sku, 3), (p2.sku, 2)], user_id=user_id)
-    cs = user_id("customer_service")
-    lines = {line.sku: line.id for line in order.lines}
-    old = services.open_return(order.id, cs, {lines[p1.sku]: 2}, reason="defective",
-                               resolution="refund")
-    services.open_return(order.id, cs, {lines[p2.sku]: 2}, reason="wrong_item",
-                         resolution="exchange")
-    db.session.execute(update(ReturnRequest).where(ReturnRequest.id == old.id)
-                       .values(created_at=utcnow() - timedelta(days=5)))
-    db.session.commit()
+    two_returns(user_id, {1: 2}, "wrong_item", ordered_p2=2)
     client = sign_in(any_app.test_client(), "supervisor")
     week = client.get("/console/kpis/chart/returns?period=7d").get_data(as_text=True)
     assert "Returns by reason" in week and "<svg" in week
