@@ -24,6 +24,7 @@ from ..audit.trail import acting_as
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Barcode, Location, Product, StockLevel
 from ..catalog.stock import move_stock_many, take_refusal
+from ..database import one_of
 from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..sync.actions import Conflict, OneByOne, Rejected
@@ -140,21 +141,22 @@ class World:
         """Read the lists, tasks, orders, reservations, levels and products of the run."""
         self.lists = {row.id: _List(*row) for row in db.session.execute(
             select(PickList.id, PickList.picker_id, PickList.status)
-            .where(PickList.id.in_(list({r.pick_list_id for r in records}))))}
+            .where(one_of(PickList.id, "ids")), {"ids": list({r.pick_list_id for r in records})})}
         self.tasks, self.orders, self.tasks_of = {}, {}, defaultdict(list)
         for row in db.session.execute(
                 select(*TASK_FACTS)
                 .join(Location, Location.id == PickTask.location_id)
                 .join(Order, Order.id == PickTask.order_id)
-                .where(PickTask.pick_list_id.in_(list(self.lists)))):
+                .where(one_of(PickTask.pick_list_id, "ids")), {"ids": list(self.lists)}):
             task = self.add_task(row)
             self.tasks_of[task.pick_list_id].append(task)
         pending = [t for t in self.tasks.values() if t.status == "pending"]
         self.reservations = {row.id: _Reservation(row.quantity, row.active)
                              for row in db.session.execute(
                                  select(Reservation.id, Reservation.quantity, Reservation.active)
-                                 .where(Reservation.id.in_(list({t.reservation_id for t in pending
-                                                                 if t.reservation_id}))))}
+                                 .where(one_of(Reservation.id, "ids")),
+                                 {"ids": list({t.reservation_id for t in pending
+                                               if t.reservation_id})})}
         self.staging = _staging()
         self.levels, self.level_ids = self._levels(pending)
         self.products = _products_of(self.scans.values())
@@ -310,11 +312,13 @@ def _products_of(scans):
     "skus": {sku: product id}}, read in two statements."""
     keys = {key for scan in scans for key in scan.keys}
     codes = {row.code: (row.id, row.product_id) for row in db.session.execute(
-        select(Barcode.code, Barcode.id, Barcode.product_id).where(Barcode.code.in_(list(keys))))} \
+        select(Barcode.code, Barcode.id, Barcode.product_id).where(one_of(Barcode.code, "keys")),
+        {"keys": list(keys)})} \
         if keys else {}
     texts = {scan.text for scan in scans if scan.text}
     skus = dict(db.session.execute(select(Product.sku, Product.id)
-                                   .where(Product.sku.in_(list(texts)))).all()) if texts else {}
+                                   .where(one_of(Product.sku, "texts")),
+                                   {"texts": list(texts)}).all()) if texts else {}
     return {"codes": codes, "skus": skus}
 
 
