@@ -8,9 +8,10 @@ rules the screen uses (judging.judge, synced_problem, catalog.stock.take_refusal
 and written in a few (task progress, ledger lines and levels through
 catalog.stock.move_stock_many, reservations, order lines).
 
-A scan that finishes a list has what came before written there, and the list is
-closed through the same service as online (orders move on, audited as the scan's
-person and device); closing changes nothing the judging of later scans reads. Anything the in-memory copy
+The lists the run's scans finished are closed after its writes, set-based, by the
+rule the online close uses (services.order_after_list: orders move on to picked or
+short, with their events; audited as the scan that finished each list); closing
+changes nothing the judging of later scans reads. Anything the in-memory copy
 does not cover (no packing area, a reservation the level no longer holds) raises
 OneByOne before a row is written, and sync applies the run one scan at a time.
 """
@@ -27,6 +28,7 @@ from ..catalog.stock import move_stock_many, take_refusal
 from ..database import one_of
 from ..extensions import db
 from ..orders.models import Order, OrderLine
+from ..orders.states import transition_many
 from ..sync.actions import Conflict, OneByOne, Rejected
 from ..timeutil import utcnow
 from . import services
@@ -62,19 +64,21 @@ def synced_problem(pick_list, task, order, user_id):
 def apply_picks(records):
     """Apply stored pick scans in order; return (status, reason) for each."""
     world = World(records)
-    outcomes = []
-    for record in records:
-        outcomes.append(world.judge(record))
-        world.settle(final=False)
+    outcomes = [world.judge(record) for record in records]
     world.settle()
     return outcomes
+
+
+def _acting(record):
+    """Audit what a scan does as its person and device did it, at the scan's time."""
+    return acting_as(record.user_id, record.device_id, record.device_time,
+                     f"scan {record.scan_uuid}")
 
 
 def _close(record):
     """Close the list the scan finished through the online service (its orders move
     on), audited as the scan's person and device."""
-    with acting_as(record.user_id, record.device_id, record.device_time,
-                   f"scan {record.scan_uuid}"):
+    with _acting(record):
         services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
         db.session.flush()  # the audit entries are written now, as the scan's
 
@@ -134,7 +138,7 @@ class World:
     def __init__(self, records):
         self.scans = {id(record): read_scan(record.code) for record in records}
         self.moves, self.releases, self.spent = [], [], []
-        self.line_gains, self.touched, self.closing = defaultdict(int), {}, None
+        self.line_gains, self.touched, self.closing = defaultdict(int), {}, []
         self._read(records)
 
     def _read(self, records):
@@ -205,7 +209,7 @@ class World:
             task.status, task.done_at = "done", utcnow()
             if not self._pending_left(task.pick_list_id):
                 self.lists[task.pick_list_id].status = "done"
-                self.closing = record
+                self.closing.append(record)
         apply_verdict(task, verdict)
         self.touched[task.id] = task
         return "applied", verdict.message
@@ -214,15 +218,34 @@ class World:
         """True while a task of the list is still pending (in the copy)."""
         return any(t.status == "pending" for t in self.tasks_of[list_id])
 
-    def settle(self, final=True):
-        """Write what was judged when a scan closed a list (then close it as online),
-        or at the end of the run (`final`)."""
-        if self.closing is not None:
-            self.write()
-            _close(self.closing)
-            self.closing = None
-        elif final:
-            self.write()
+    def settle(self):
+        """Write what the judged scans did, then close the lists they finished."""
+        self.write()
+        self.close_lists()
+        self.closing = []
+
+    def close_lists(self):
+        """Close the finished lists in the order they finished, set-based, by the online
+        rule (services.order_after_list), each as the scan that finished it: the same
+        rows, events and audit entries as services.after_task, without loading them."""
+        moved = set()
+        for record in self.closing:
+            tasks = self.tasks_of[record.pick_list_id]
+            moves = []
+            for order_id in sorted({task.order_id for task in tasks}):
+                order = self.orders[order_id]
+                to = services.order_after_list(
+                    order, [task for task in tasks if task.order_id == order_id],
+                    lambda order_id=order_id: db.session.execute(_LINES_OF, {"o": order_id}))
+                if to is not None:
+                    moves.append((order_id, order.status, to, record.user_id,
+                                  services.CLOSING_NOTES[to]))
+                    order.status = to
+            with _acting(record):
+                services.close_lists_written([record.pick_list_id])
+                transition_many(moves)
+            moved.update(order_id for order_id, *_rest in moves)
+        _forget({PickList: {record.pick_list_id for record in self.closing}, Order: moved})
 
     def _finish(self, task, quantity, record):
         """Move a finished task's units (services.move_picked in memory); the refusal
@@ -297,6 +320,9 @@ _SPENT = (update(Reservation.__table__)
           .values(active=False))
 _LINES_PICKED = (update(OrderLine.__table__).where(OrderLine.__table__.c.id == bindparam("i"))
                  .values(picked_qty=OrderLine.__table__.c.picked_qty + bindparam("n")))
+# An order's lines, for the close of a list whose pick of it was short.
+_LINES_OF = select(OrderLine.picked_qty, OrderLine.quantity).where(
+    OrderLine.order_id == bindparam("o"))
 
 
 def _staging():

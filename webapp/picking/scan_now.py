@@ -23,7 +23,7 @@ from ..orders.models import Order
 from ..sync.actions import OneByOne
 from . import services
 from .models import PickList, PickTask, Reservation
-from .scan_batch import TASK_FACTS, World, _List, _Reservation
+from .scan_batch import TASK_FACTS, World, _close, _List, _Reservation
 
 
 def judge_now(record):
@@ -51,7 +51,7 @@ def screen_scan(list_id, user_id, raw_code, quantity, device_id=None):
         status, reason = world.judge(record)
     except OneByOne:
         status = None
-    if status not in ("applied", "rejected") or world.closing is not None:
+    if status not in ("applied", "rejected") or world.closing:
         return services.scan(list_id, user_id, raw_code, quantity, device_id=device_id)
     world.settle()
     return services.ScanOutcome(status == "applied", reason)
@@ -83,6 +83,11 @@ class OneScan(World):
     def product_of(self, scan):
         """The product the scan names, read with the task (product_for_scan's rule)."""
         return self.named
+
+    def close_lists(self):
+        """Close the list the scan finished (one at most) through the online service."""
+        for record in self.closing:
+            _close(record)
 
     def _pending_left(self, list_id):
         """True while another task of the list is pending (this one was just done)."""

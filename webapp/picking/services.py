@@ -249,15 +249,37 @@ def _close_list(pick_list, user_id):
     """Mark the list done and move each of its orders on to picked (or short)."""
     pick_list.status, pick_list.finished_at = "done", utcnow()
     for order in _orders_of(pick_list):
-        tasks = [t for t in pick_list.tasks if t.order_id == order.id and t.kind == "pick"]
-        if order.status != "picking":
-            continue
-        # Short when a line still lacks units: a short task whose shortfall was
-        # re-allocated to another bin of this list and picked there is not short.
-        short = any(t.status == "short" for t in tasks) and any(
-            line.picked_qty < line.quantity for line in order.lines)
-        if short and can_transition(order, "short"):
-            transition(order, "short", user_id, "short pick")
-        elif not short:
-            transition(order, "picked", user_id)
+        to = order_after_list(order, [t for t in pick_list.tasks if t.order_id == order.id],
+                              lambda: order.lines)
+        if to is not None:
+            transition(order, to, user_id, CLOSING_NOTES[to])
     return True
+
+
+CLOSING_NOTES = {"picked": "", "short": "short pick"}
+
+
+def close_lists_written(list_ids):
+    """Mark lists in progress done in one UPDATE, with the audit entries _close_list's
+    flush writes: the set-based close (scan_batch), which moves the orders itself."""
+    table = PickList.__table__
+    db.session.execute(update(table).where(table.c.id.in_(list_ids))
+                       .values(status="done", finished_at=utcnow()))
+    trail.record_many(db.session, "pick_list", [
+        (list_id, {"status": "in_progress"}, {"status": "done"}) for list_id in list_ids])
+
+
+def order_after_list(order, tasks, lines):
+    """Where closing a list moves one of its orders: "picked", "short" or None (it
+    stays). `tasks` are the list's tasks of the order, `lines()` reads the order's
+    lines (only when needed); rows or in-memory copies with the same attributes alike
+    (scan_batch closes lists set-based by this rule)."""
+    if order.status != "picking":
+        return None
+    # Short when a line still lacks units: a short task whose shortfall was
+    # re-allocated to another bin of this list and picked there is not short.
+    short = any(t.kind == "pick" and t.status == "short" for t in tasks) and any(
+        line.picked_qty < line.quantity for line in lines())
+    if short:
+        return "short" if can_transition(order, "short") else None
+    return "picked"
