@@ -7,7 +7,7 @@ that both read and then write deadlock on the lock upgrade, and SQLite answers
 one of them "database is locked" at once, whatever the timeout: the failure
 the peer systems show under concurrent stock writes.
 """
-from sqlalchemy import bindparam, event, func
+from sqlalchemy import bindparam, column, event, func
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -69,3 +69,20 @@ def _one_of(element, compiler, **kw):
 def _one_of_array(element, compiler, **kw):
     array = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
     return compiler.process(element.column == func.any(array), **kw)
+
+
+def unnested(name, columns, prefix=""):
+    """`unnest(:a, :b...) WITH ORDINALITY AS name(a, b..., n)` for PostgreSQL: rows
+    bound as one array per column (by_column), named like the columns (after
+    `prefix`: an UPDATE may not bind a column's own name), in order by n.
+    A thousand rows are then one statement of a few parameters, instead of a multi-row
+    VALUES or an executemany psycopg runs statement by statement."""
+    return func.unnest(*(bindparam(prefix + c.name, type_=postgresql.ARRAY(c.type))
+                         for c in columns)
+                       ).table_valued(*(column(c.name, c.type) for c in columns),
+                                      with_ordinality="n").render_derived(name)
+
+
+def by_column(rows, names, prefix=""):
+    """Rows (dicts) as one list per column: the parameters of an unnested()."""
+    return {prefix + name: [row[name] for row in rows] for name in names}

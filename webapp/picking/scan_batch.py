@@ -16,6 +16,7 @@ does not cover (no packing area, a reservation the level no longer holds) raises
 OneByOne before a row is written, and sync applies the run one scan at a time.
 """
 from collections import defaultdict
+from functools import cache
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -25,7 +26,7 @@ from ..audit.trail import acting_as
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Barcode, Location, Product, StockLevel
 from ..catalog.stock import move_stock_many, take_refusal
-from ..database import one_of
+from ..database import by_column, one_of, unnested
 from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..orders.states import transition_many
@@ -178,7 +179,11 @@ class World:
         pairs = {(t.product_id, t.location_id) for t in pending} | {
             (t.product_id, self.staging) for t in pending}
         levels, ids = {}, set()
-        for row in db.session.execute(_LEVELS, {"pairs": sorted(pairs)}):
+        dialect = db.session.get_bind().dialect.name
+        pairs = sorted(pairs)
+        for row in db.session.execute(_levels_statement(dialect), by_column(
+                [{"product_id": p, "location_id": l} for p, l in pairs], _PAIR)
+                if dialect == "postgresql" else {"pairs": pairs}):
             levels[(row.product_id, row.location_id)] = (row.quantity, row.reserved)
             ids.add(row.id)
         return levels, ids
@@ -323,6 +328,25 @@ _LINES_PICKED = (update(OrderLine.__table__).where(OrderLine.__table__.c.id == b
 # An order's lines, for the close of a list whose pick of it was short.
 _LINES_OF = select(OrderLine.picked_qty, OrderLine.quantity).where(
     OrderLine.order_id == bindparam("o"))
+
+
+_PAIR = ("product_id", "location_id")
+
+
+@cache
+def _levels_statement(dialect):
+    """_LEVELS; on PostgreSQL with the pairs as two arrays, unnested: an IN of a
+    placeholder per id, two thousand for a run, psycopg parses afresh every time."""
+    if dialect != "postgresql":
+        return _LEVELS
+    level = StockLevel.__table__
+    pairs = unnested("pairs", [level.c[name] for name in _PAIR])
+    return (select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
+                   StockLevel.quantity, StockLevel.reserved)
+            .where(tuple_(StockLevel.product_id, StockLevel.location_id).in_(
+                select(pairs.c.product_id, pairs.c.location_id)))
+            .order_by(StockLevel.product_id, StockLevel.location_id)
+            .with_for_update(of=StockLevel))
 
 
 def _staging():

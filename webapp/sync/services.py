@@ -15,7 +15,7 @@ from functools import cache
 from itertools import groupby
 
 from flask import g
-from sqlalchemy import bindparam, column, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from ..accounts.models import User, UserRole
 from ..accounts.services import device_scan_problem, note_device
 from ..catalog.stock import StockError
 from ..audit.trail import acting_as
-from ..database import one_of
+from ..database import by_column, one_of, unnested
 from ..extensions import db
 from ..limits import MAX_INT, out_of_range, whole_number
 from ..timeutil import utcnow
@@ -153,7 +153,7 @@ def _insert_new(rows):
         return set()
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":  # one array per column (see _insert_statement)
-        rows = {name: [row[name] for row in rows] for name in _STORED_COLUMNS}
+        rows = by_column(rows, _STORED_COLUMNS)
     return set(db.session.execute(_insert_statement(dialect), rows).scalars())
 
 
@@ -172,11 +172,8 @@ def _insert_statement(dialect):
     if dialect != "postgresql":
         return (sqlite.insert(table).on_conflict_do_nothing(index_elements=["scan_uuid"])
                 .returning(table.c.scan_uuid))
-    columns = [table.c[name] for name in _STORED_COLUMNS]
-    rows = func.unnest(*(bindparam(c.name, type_=postgresql.ARRAY(c.type)) for c in columns)
-                       ).table_valued(*(column(c.name, c.type) for c in columns),
-                                      with_ordinality="n").render_derived("scans")
-    in_order = select(*(rows.c[c.name] for c in columns)).order_by(rows.c.n)
+    rows = unnested("scans", [table.c[name] for name in _STORED_COLUMNS])
+    in_order = select(*(rows.c[name] for name in _STORED_COLUMNS)).order_by(rows.c.n)
     return (postgresql.insert(table).from_select(_STORED_COLUMNS, in_order)
             .on_conflict_do_nothing(index_elements=["scan_uuid"]).returning(table.c.scan_uuid))
 
@@ -407,17 +404,38 @@ def _apply_run(action, run):
     try:
         with db.session.begin_nested():
             outcomes = action.apply_many(run)
-            db.session.execute(
-                update(ScanRecord.__table__).where(ScanRecord.__table__.c.id == bindparam("i"))
-                .values(status=bindparam("s"), reason=bindparam("r")),
-                [{"i": record.id, "s": status, "r": reason}
-                 for record, (status, reason) in zip(run, outcomes)])
+            _write_outcomes([{"id": record.id, "status": status, "reason": reason}
+                             for record, (status, reason) in zip(run, outcomes)])
     except (actions.OneByOne, StockError, IntegrityError):
         return False
     for record, (status, reason) in zip(run, outcomes):
         set_committed_value(record, "status", status)
         set_committed_value(record, "reason", reason)
     return True
+
+
+def _write_outcomes(rows):
+    """Write each scan's status and reason ({id, status, reason} dicts)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        rows = by_column(rows, _OUTCOME_COLUMNS, "new_")
+    db.session.execute(_outcome_statement(dialect), rows)
+
+
+_OUTCOME_COLUMNS = ("id", "status", "reason")
+
+
+@cache
+def _outcome_statement(dialect):
+    """The UPDATE of scans' outcomes: on PostgreSQL one statement joined to the
+    outcomes unnested, not an executemany of one UPDATE per scan."""
+    table = ScanRecord.__table__
+    if dialect != "postgresql":
+        return (update(table).where(table.c.id == bindparam("id"))
+                .values(status=bindparam("status"), reason=bindparam("reason")))
+    rows = unnested("outcomes", [table.c[name] for name in _OUTCOME_COLUMNS], "new_")
+    return update(table).where(table.c.id == rows.c.id).values(status=rows.c.status,
+                                                               reason=rows.c.reason)
 
 
 def apply_backlogs(device_ids):
