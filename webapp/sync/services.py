@@ -417,8 +417,8 @@ def _apply_run(action, run):
 def _write_outcomes(rows):
     """Write each scan's status and reason ({id, status, reason} dicts)."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        rows = by_column(rows, _OUTCOME_COLUMNS, "new_")
+    rows = (by_column(rows, _OUTCOME_COLUMNS, "new_") if dialect == "postgresql"
+            else [{f"new_{name}": value for name, value in row.items()} for row in rows])
     db.session.execute(_outcome_statement(dialect), rows)
 
 
@@ -431,8 +431,8 @@ def _outcome_statement(dialect):
     outcomes unnested, not an executemany of one UPDATE per scan."""
     table = ScanRecord.__table__
     if dialect != "postgresql":
-        return (update(table).where(table.c.id == bindparam("id"))
-                .values(status=bindparam("status"), reason=bindparam("reason")))
+        return (update(table).where(table.c.id == bindparam("new_id"))
+                .values(status=bindparam("new_status"), reason=bindparam("new_reason")))
     rows = unnested("outcomes", [table.c[name] for name in _OUTCOME_COLUMNS], "new_")
     return update(table).where(table.c.id == rows.c.id).values(status=rows.c.status,
                                                                reason=rows.c.reason)
