@@ -1,9 +1,10 @@
 """The only way stock changes: a ledger movement and both levels, in one transaction."""
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, column, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import by_column, unnested
 from ..extensions import db
 from .models import StockLevel, StockMovement
 
@@ -79,7 +80,7 @@ def move_stock_many(moves, releases=()):
         _add(deltas, product_id, location_id, 0, -quantity)
     _write_levels(deltas)
     if lines:
-        db.session.execute(_LINES, lines)
+        db.session.execute(*_many(_lines_statement, lines, _LINE_COLUMNS))
     return len(lines)
 
 
@@ -105,12 +106,21 @@ def _write_levels(deltas):
         else:
             changes.append({**row, "r": reserved})
     if changes:
-        result = db.session.execute(_CHANGE_LEVEL, changes)
+        result = db.session.execute(*_many(_change_statement, changes, "plqr"))
         if db.session.get_bind().dialect.supports_sane_multi_rowcount \
                 and result.rowcount != len(changes):
             raise InsufficientStock("A stock level to take from is missing.")
     if gains:  # the packing area's levels: they may not exist yet
-        db.session.execute(_gain_level(db.session.get_bind().dialect.name), gains)
+        db.session.execute(*_many(_gain_level, gains, "plq"))
+
+
+def _many(statement_for, rows, names):
+    """(statement, parameters) writing many rows: on PostgreSQL one statement over the
+    rows unnested, its parameters one array per column; elsewhere an executemany."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return statement_for(dialect), by_column(rows, names)
+    return statement_for(dialect), rows
 
 
 # Built once: a single scan's move runs these, and building them cost more than running.
@@ -125,11 +135,48 @@ _CHANGE_LEVEL = (update(_LEVEL).where(_LEVEL.c.product_id == bindparam("p"),
 @cache
 def _gain_level(dialect):
     """The upsert adding units to a level that may not exist yet, for a dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_LEVEL).values(product_id=bindparam("p"), location_id=bindparam("l"),
-                                 quantity=bindparam("q"), reserved=0)
+    if dialect == "postgresql":
+        gains = _unnested("gains", "plq")
+        stmt = postgresql.insert(_LEVEL).from_select(
+            ["product_id", "location_id", "quantity", "reserved"],
+            select(gains.c.p, gains.c.l, gains.c.q, literal(0)).order_by(gains.c.n))
+    else:
+        stmt = sqlite.insert(_LEVEL).values(product_id=bindparam("p"), location_id=bindparam("l"),
+                                            quantity=bindparam("q"), reserved=0)
     return stmt.on_conflict_do_update(index_elements=["product_id", "location_id"],
                                       set_={"quantity": _LEVEL.c.quantity + stmt.excluded.quantity})
+
+
+@cache
+def _change_statement(dialect):
+    """_CHANGE_LEVEL; on PostgreSQL one UPDATE joined to the changes unnested (the
+    caller holds the levels locked, so their order of update does not matter)."""
+    if dialect != "postgresql":
+        return _CHANGE_LEVEL
+    changes = _unnested("changes", "plqr")
+    return (update(_LEVEL).where(_LEVEL.c.product_id == changes.c.p,
+                                 _LEVEL.c.location_id == changes.c.l)
+            .values(quantity=_LEVEL.c.quantity + changes.c.q,
+                    reserved=_LEVEL.c.reserved + changes.c.r))
+
+
+@cache
+def _lines_statement(dialect):
+    """_LINES; on PostgreSQL an INSERT ... SELECT of the lines unnested, in order."""
+    if dialect != "postgresql":
+        return _LINES
+    table = StockMovement.__table__
+    lines = unnested("lines", [table.c[name] for name in _LINE_COLUMNS])
+    return insert(table).from_select(
+        _LINE_COLUMNS, select(*(lines.c[name] for name in _LINE_COLUMNS)).order_by(lines.c.n))
+
+
+def _unnested(name, letters):
+    """unnested() over the level columns the one-letter parameters of _write_levels
+    name (p product, l location, q quantity, r reserved)."""
+    columns = {"p": _LEVEL.c.product_id, "l": _LEVEL.c.location_id, "q": _LEVEL.c.quantity,
+               "r": _LEVEL.c.reserved}
+    return unnested(name, [column(letter, columns[letter].type) for letter in letters])
 
 
 def _validate(quantity, reason, from_location_id, to_location_id):
