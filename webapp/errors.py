@@ -2,6 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -41,6 +42,14 @@ def register(app):
     def csrf_error(_error):
         return render_error(400, _("The form expired or came from elsewhere. "
                                    "Reload the page and try again."))
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(_error):
+        # A row written by another request since this one read it (a pick task's
+        # version, on PostgreSQL): nothing of this request is kept; say so.
+        from .extensions import db
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

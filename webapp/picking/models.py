@@ -97,8 +97,15 @@ class PickTask(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     short_reason: Mapped[str | None] = mapped_column(String(16))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Bumped by every write of the task, which names the version it read (the ORM's
+    # version_id_col, scan_batch's Core UPDATE by hand): on PostgreSQL two scans of one
+    # task at the same instant read the same progress, and the second write now finds
+    # no row (StaleDataError / scan_batch.StaleTask) instead of counting the unit again.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pick_list: Mapped[PickList] = relationship(back_populates="tasks")
     location = relationship("Location")
     product = relationship("Product")
     order = relationship("Order")
+
+    __mapper_args__ = {"version_id_col": version}

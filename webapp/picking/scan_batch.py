@@ -88,7 +88,7 @@ def _close(record):
 TASK_FACTS = (PickTask.id, PickTask.pick_list_id, PickTask.kind, PickTask.status,
               PickTask.order_id, PickTask.order_line_id, PickTask.reservation_id,
               PickTask.location_id, PickTask.product_id, PickTask.quantity,
-              PickTask.picked_qty, PickTask.location_confirmed, Location.code,
+              PickTask.picked_qty, PickTask.location_confirmed, PickTask.version, Location.code,
               Order.status, Order.channel, Order.channel_order_no)
 
 
@@ -119,6 +119,7 @@ class _Task:
     quantity: int
     picked_qty: int
     location_confirmed: bool
+    version: int
     location_code: str
     done_at: object = None
 
@@ -168,9 +169,9 @@ class World:
 
     def add_task(self, row):
         """Keep a task and its order from a row of TASK_FACTS; return the task."""
-        task = _Task(*row[:13])
+        task = _Task(*row[:14])
         self.tasks[task.id] = task
-        self.orders[task.order_id] = _Order(row[13], f"{row[14]}-{row[15]}")  # Order.number
+        self.orders[task.order_id] = _Order(row[14], f"{row[15]}-{row[16]}")  # Order.number
         return task
 
     def _levels(self, pending):
@@ -294,9 +295,7 @@ class World:
     def write(self):
         """Write what the judged scans did, in a few statements."""
         if self.touched:
-            db.session.execute(_TASKS_DONE, [
-                {"i": t.id, "p": t.picked_qty, "c": t.location_confirmed, "s": t.status,
-                 "d": t.done_at} for t in self.touched.values()])
+            _write_tasks(self.touched.values())
         move_stock_many(self.moves, self.releases)
         if self.spent:
             db.session.execute(_SPENT, {"ids": self.spent})
@@ -317,9 +316,11 @@ _LEVELS = (select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
            .where(tuple_(StockLevel.product_id, StockLevel.location_id)
                   .in_(bindparam("pairs", expanding=True)))
            .order_by(StockLevel.product_id, StockLevel.location_id).with_for_update())
-_TASKS_DONE = (update(PickTask.__table__).where(PickTask.__table__.c.id == bindparam("i"))
+_TASKS_DONE = (update(PickTask.__table__).where(PickTask.__table__.c.id == bindparam("i"),
+                                                PickTask.__table__.c.version == bindparam("v"))
                .values(picked_qty=bindparam("p"), location_confirmed=bindparam("c"),
-                       status=bindparam("s"), done_at=bindparam("d")))
+                       status=bindparam("s"), done_at=bindparam("d"),
+                       version=bindparam("v") + 1))
 _SPENT = (update(Reservation.__table__)
           .where(Reservation.__table__.c.id.in_(bindparam("ids", expanding=True)))
           .values(active=False))
@@ -347,6 +348,26 @@ def _levels_statement(dialect):
                 select(pairs.c.product_id, pairs.c.location_id)))
             .order_by(StockLevel.product_id, StockLevel.location_id)
             .with_for_update(of=StockLevel))
+
+
+class StaleTask(OneByOne):
+    """A task was written by another transaction since it was read (on PostgreSQL, a
+    second scan of it at the same instant): nothing of this write is kept; the scan
+    goes through the one-by-one path, which reads the task as it is now."""
+
+
+def _write_tasks(tasks):
+    """Write the tasks' progress, each only if still at the version read: raise
+    StaleTask when one was not (the caller's savepoint or transaction then undoes
+    the rest, before the stock moves, which write() makes after)."""
+    tasks = list(tasks)
+    written = db.session.execute(_TASKS_DONE, [
+        {"i": t.id, "p": t.picked_qty, "c": t.location_confirmed, "s": t.status,
+         "d": t.done_at, "v": t.version} for t in tasks]).rowcount
+    if written != len(tasks):
+        raise StaleTask("a task was changed by another scan meanwhile")
+    for task in tasks:
+        task.version += 1  # a later write of the run names the version written here
 
 
 def _staging():

@@ -53,7 +53,10 @@ def screen_scan(list_id, user_id, raw_code, quantity, device_id=None):
         status = None
     if status not in ("applied", "rejected") or world.closing:
         return services.scan(list_id, user_id, raw_code, quantity, device_id=device_id)
-    world.settle()
+    try:
+        world.settle()
+    except OneByOne:  # the task was written since it was read (a second scan of it at once)
+        return services.scan(list_id, user_id, raw_code, quantity, device_id=device_id)
     return services.ScanOutcome(status == "applied", reason)
 
 

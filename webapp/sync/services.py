@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User, UserRole
 from ..accounts.services import device_scan_problem, note_device
@@ -95,8 +96,20 @@ def _apply_now(record, existing):
         return _duplicate(record.scan_uuid)
     existing.add(record.scan_uuid)
     if status == "applied":
-        write()
-    return {"id": record.scan_uuid, "status": status, "reason": reason}
+        try:
+            write()
+        except actions.OneByOne:  # its row changed since it was judged (another scan of it)
+            _judge_again(record)
+    return {"id": record.scan_uuid, "status": record.status, "reason": record.reason}
+
+
+def _judge_again(record):
+    """Apply a scan stored by _apply_now one by one, against its rows as they are now,
+    and store the outcome on its row."""
+    apply(record)
+    db.session.execute(update(ScanRecord.__table__)
+                       .where(ScanRecord.__table__.c.scan_uuid == record.scan_uuid)
+                       .values(status=record.status, reason=record.reason))
 
 
 # The columns a stored scan is written with; the rest keep their defaults.
@@ -189,19 +202,29 @@ def _duplicate(scan_id):
     return {"id": scan_id, "status": "duplicate", "reason": "already received"}
 
 
+# Times a scan is judged again when a row it read was written by another scan at the
+# same instant (PostgreSQL; a pick task's version): each try reads what that one wrote.
+STALE_TRIES = 3
+
+
 def apply(record):
     """Apply a stored scan once; record applied, conflict or rejected on it."""
-    try:
-        # acting_as outside the savepoint: releasing it flushes the scan's changes, and
-        # the audit entries written then must still name the scan's person and device.
-        with acting_as(record.user_id, record.device_id, record.device_time,
-                       f"scan {record.scan_uuid}"), db.session.begin_nested():
-            message = _effect(record)
-        record.status, record.reason = "applied", message
-    except Conflict as error:
-        record.status, record.reason = "conflict", str(error)
-    except Rejected as error:
-        record.status, record.reason = "rejected", str(error)
+    for _ in range(STALE_TRIES):
+        try:
+            # acting_as outside the savepoint: releasing it flushes the scan's changes, and
+            # the audit entries written then must still name the scan's person and device.
+            with acting_as(record.user_id, record.device_id, record.device_time,
+                           f"scan {record.scan_uuid}"), db.session.begin_nested():
+                message = _effect(record)
+            record.status, record.reason = "applied", message
+        except Conflict as error:
+            record.status, record.reason = "conflict", str(error)
+        except Rejected as error:
+            record.status, record.reason = "rejected", str(error)
+        except StaleDataError:
+            continue  # the savepoint is undone; judge again against what was written
+        return record
+    record.status, record.reason = "conflict", "its task kept changing under other scans"
     return record
 
 
