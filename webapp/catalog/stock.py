@@ -4,7 +4,7 @@ from functools import cache
 from sqlalchemy import bindparam, column, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import by_column, unnested
+from ..database import as_arrays, by_column, unnested
 from ..extensions import db
 from .models import StockLevel, StockMovement
 
@@ -116,11 +116,12 @@ def _write_levels(deltas):
 
 def _many(statement_for, rows, names):
     """(statement, parameters) writing many rows: on PostgreSQL one statement over the
-    rows unnested, its parameters one array per column; elsewhere an executemany."""
+    rows unnested, its parameters one array per column; else (or for a few) an
+    executemany."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return statement_for(dialect), by_column(rows, names)
-    return statement_for(dialect), rows
+    if as_arrays(dialect, len(rows)):
+        return statement_for(dialect, True), by_column(rows, names)
+    return statement_for(dialect, False), rows
 
 
 # Built once: a single scan's move runs these, and building them cost more than running.
@@ -133,25 +134,27 @@ _CHANGE_LEVEL = (update(_LEVEL).where(_LEVEL.c.product_id == bindparam("p"),
 
 
 @cache
-def _gain_level(dialect):
-    """The upsert adding units to a level that may not exist yet, for a dialect."""
-    if dialect == "postgresql":
+def _gain_level(dialect, arrays):
+    """The upsert adding units to a level that may not exist yet, for a dialect (with
+    `arrays`, PostgreSQL, its rows unnested)."""
+    if arrays:
         gains = _unnested("gains", "plq")
         stmt = postgresql.insert(_LEVEL).from_select(
             ["product_id", "location_id", "quantity", "reserved"],
             select(gains.c.p, gains.c.l, gains.c.q, literal(0)).order_by(gains.c.n))
     else:
-        stmt = sqlite.insert(_LEVEL).values(product_id=bindparam("p"), location_id=bindparam("l"),
-                                            quantity=bindparam("q"), reserved=0)
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert_(_LEVEL).values(product_id=bindparam("p"), location_id=bindparam("l"),
+                                      quantity=bindparam("q"), reserved=0)
     return stmt.on_conflict_do_update(index_elements=["product_id", "location_id"],
                                       set_={"quantity": _LEVEL.c.quantity + stmt.excluded.quantity})
 
 
 @cache
-def _change_statement(dialect):
-    """_CHANGE_LEVEL; on PostgreSQL one UPDATE joined to the changes unnested (the
+def _change_statement(_dialect, arrays):
+    """_CHANGE_LEVEL; with `arrays` one UPDATE joined to the changes unnested (the
     caller holds the levels locked, so their order of update does not matter)."""
-    if dialect != "postgresql":
+    if not arrays:
         return _CHANGE_LEVEL
     changes = _unnested("changes", "plqr")
     return (update(_LEVEL).where(_LEVEL.c.product_id == changes.c.p,
@@ -161,9 +164,9 @@ def _change_statement(dialect):
 
 
 @cache
-def _lines_statement(dialect):
-    """_LINES; on PostgreSQL an INSERT ... SELECT of the lines unnested, in order."""
-    if dialect != "postgresql":
+def _lines_statement(_dialect, arrays):
+    """_LINES; with `arrays` an INSERT ... SELECT of the lines unnested, in order."""
+    if not arrays:
         return _LINES
     table = StockMovement.__table__
     lines = unnested("lines", [table.c[name] for name in _LINE_COLUMNS])

@@ -26,7 +26,7 @@ from ..audit.trail import acting_as
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Barcode, Location, Product, StockLevel
 from ..catalog.stock import move_stock_many, take_refusal
-from ..database import by_column, one_of, unnested
+from ..database import as_arrays, by_column, one_of, unnested
 from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..orders.states import transition_many
@@ -180,11 +180,11 @@ class World:
         pairs = {(t.product_id, t.location_id) for t in pending} | {
             (t.product_id, self.staging) for t in pending}
         levels, ids = {}, set()
-        dialect = db.session.get_bind().dialect.name
         pairs = sorted(pairs)
-        for row in db.session.execute(_levels_statement(dialect), by_column(
+        arrays = as_arrays(db.session.get_bind().dialect.name, len(pairs))
+        for row in db.session.execute(_levels_statement(arrays), by_column(
                 [{"product_id": p, "location_id": l} for p, l in pairs], _PAIR)
-                if dialect == "postgresql" else {"pairs": pairs}):
+                if arrays else {"pairs": pairs}):
             levels[(row.product_id, row.location_id)] = (row.quantity, row.reserved)
             ids.add(row.id)
         return levels, ids
@@ -335,10 +335,10 @@ _PAIR = ("product_id", "location_id")
 
 
 @cache
-def _levels_statement(dialect):
-    """_LEVELS; on PostgreSQL with the pairs as two arrays, unnested: an IN of a
-    placeholder per id, two thousand for a run, psycopg parses afresh every time."""
-    if dialect != "postgresql":
+def _levels_statement(arrays):
+    """_LEVELS; with `arrays` (PostgreSQL, many) the pairs as two arrays, unnested: an
+    IN of a placeholder per id, two thousand for a run, psycopg parses afresh."""
+    if not arrays:
         return _LEVELS
     level = StockLevel.__table__
     pairs = unnested("pairs", [level.c[name] for name in _PAIR])

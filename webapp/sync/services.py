@@ -25,7 +25,7 @@ from ..accounts.models import User, UserRole
 from ..accounts.services import device_scan_problem, note_device
 from ..catalog.stock import StockError
 from ..audit.trail import acting_as
-from ..database import by_column, one_of, unnested
+from ..database import as_arrays, by_column, one_of, unnested
 from ..extensions import db
 from ..limits import MAX_INT, out_of_range, whole_number
 from ..timeutil import utcnow
@@ -165,25 +165,28 @@ def _insert_new(rows):
     if not rows:
         return set()
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":  # one array per column (see _insert_statement)
+    arrays = as_arrays(dialect, len(rows))
+    if arrays:  # one array per column (see _insert_statement)
         rows = by_column(rows, _STORED_COLUMNS)
-    return set(db.session.execute(_insert_statement(dialect), rows).scalars())
+    return set(db.session.execute(_insert_statement(dialect, arrays), rows).scalars())
 
 
 @cache
-def _insert_statement(dialect):
+def _insert_statement(dialect, arrays):
     """INSERT ... ON CONFLICT (scan_uuid) DO NOTHING RETURNING scan_uuid, built once.
 
-    On PostgreSQL the rows come as one array per column, unnested in order: a single
-    statement of a dozen parameters. The multi-row VALUES SQLAlchemy makes instead
-    (insertmanyvalues) has a placeholder per value, 19,000 for 1,000 scans, and
-    psycopg parses every such statement afresh in Python (it caches only short
-    ones): that parse was most of a stored batch's time on PostgreSQL. SQLite's
-    driver binds its ? placeholders without parsing: multi-row VALUES it keeps.
+    With `arrays` (PostgreSQL, many rows) the rows come as one array per column,
+    unnested in order: a single statement of a dozen parameters. The multi-row VALUES
+    SQLAlchemy makes instead (insertmanyvalues) has a placeholder per value, 19,000
+    for 1,000 scans, and psycopg parses every such statement afresh in Python (it
+    caches only short ones): that parse was most of a stored batch's time on
+    PostgreSQL. A few rows (a scan applied inline) keep VALUES: that statement is
+    short, its parse cached. SQLite's driver binds ? placeholders without parsing.
     """
     table = ScanRecord.__table__
-    if dialect != "postgresql":
-        return (sqlite.insert(table).on_conflict_do_nothing(index_elements=["scan_uuid"])
+    if not arrays:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return (insert(table).on_conflict_do_nothing(index_elements=["scan_uuid"])
                 .returning(table.c.scan_uuid))
     rows = unnested("scans", [table.c[name] for name in _STORED_COLUMNS])
     in_order = select(*(rows.c[name] for name in _STORED_COLUMNS)).order_by(rows.c.n)
@@ -439,21 +442,21 @@ def _apply_run(action, run):
 
 def _write_outcomes(rows):
     """Write each scan's status and reason ({id, status, reason} dicts)."""
-    dialect = db.session.get_bind().dialect.name
-    rows = (by_column(rows, _OUTCOME_COLUMNS, "new_") if dialect == "postgresql"
+    arrays = as_arrays(db.session.get_bind().dialect.name, len(rows))
+    rows = (by_column(rows, _OUTCOME_COLUMNS, "new_") if arrays
             else [{f"new_{name}": value for name, value in row.items()} for row in rows])
-    db.session.execute(_outcome_statement(dialect), rows)
+    db.session.execute(_outcome_statement(arrays), rows)
 
 
 _OUTCOME_COLUMNS = ("id", "status", "reason")
 
 
 @cache
-def _outcome_statement(dialect):
-    """The UPDATE of scans' outcomes: on PostgreSQL one statement joined to the
-    outcomes unnested, not an executemany of one UPDATE per scan."""
+def _outcome_statement(arrays):
+    """The UPDATE of scans' outcomes: with `arrays` (PostgreSQL, many) one statement
+    joined to the outcomes unnested, not an executemany of one UPDATE per scan."""
     table = ScanRecord.__table__
-    if dialect != "postgresql":
+    if not arrays:
         return (update(table).where(table.c.id == bindparam("new_id"))
                 .values(status=bindparam("new_status"), reason=bindparam("new_reason")))
     rows = unnested("outcomes", [table.c[name] for name in _OUTCOME_COLUMNS], "new_")
