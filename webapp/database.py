@@ -67,10 +67,10 @@ def _one_of(element, compiler, **kw):
 
 @compiles(OneOf, "postgresql")
 def _one_of_array(element, compiler, **kw):
-    # IN (SELECT unnest(array)), a semi-join, rather than = ANY(array): with = ANY
-    # two of three benchmark runs answered a replay of 10,000 stored uuids in 5-6 s
-    # instead of 0.3 s (cause not pinned down; generic plans of prepared statements
-    # suspected). The semi-join probes the unique index or hashes, whatever the guess.
+    # IN (SELECT unnest(array)), a semi-join, rather than = ANY(array): its plan does
+    # not hang on the planner's guess of the array's length (a prepared statement's
+    # generic plan guesses ten). Two runs with = ANY answered a replay of 10,000 uuids
+    # in 5-6 s, but main's IN list once took 1.6 s on this busy machine: unproven.
     array = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
     return compiler.process(element.column.in_(select(func.unnest(array))), **kw)
 
