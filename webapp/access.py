@@ -4,6 +4,8 @@ Declaring on the view keeps the rule next to the code it guards, and one
 before_request hook enforces it, so a forgotten decorator fails closed (403)
 rather than open.
 """
+from datetime import timedelta
+
 from flask import abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,8 @@ from flask_login import current_user
 from .extensions import login_manager
 
 PUBLIC = "public"
+# A device's last_seen_at is written at most this often (see _authenticate_device).
+LAST_SEEN_STEP = timedelta(seconds=5)
 
 
 def allow(*roles):
@@ -77,7 +81,7 @@ def _authenticate_device(roles):
     """Let a live device serving one of `roles` through; refuse unknown or revoked
     tokens with 401, a device registered for other work with 403."""
     from .accounts.services import device_for_token, note_device
-    from .timeutil import utcnow
+    from .timeutil import aware as _aware, utcnow
     device = device_for_token(bearer_token())
     if device is None:
         return jsonify(error=_("Unknown or revoked device token."), status=401), 401
@@ -86,6 +90,10 @@ def _authenticate_device(roles):
                        status=403), 403
     # Not committed here: the view's transaction carries it. A commit of our own cost
     # every synced scan a second transaction (on SQLite a second turn of the write lock).
-    note_device(device, last_seen_at=utcnow())
+    # Kept to LAST_SEEN_STEP: a handheld scanning every second wrote its device row
+    # every second (a statement of each scan) for a time the console shows in minutes.
+    now = utcnow()
+    if device.last_seen_at is None or now - _aware(device.last_seen_at) >= LAST_SEEN_STEP:
+        note_device(device, last_seen_at=now)
     g.device = device
     return None

@@ -86,7 +86,9 @@ def backdate(seconds):
 def test_a_worker_killed_mid_job_loses_nothing(walk, device, scans, factory, run_worker):
     app = walk["app"]
     db_url = app.config["SQLALCHEMY_DATABASE_URI"]
-    task, batch = long_offline_spell(walk, scans)
+    # Several of the job's transactions (services.BULK_CHUNK scans each): with one
+    # chunk and a few scans after it, the job could end before the kill landed.
+    task, batch = long_offline_spell(walk, scans, size=4 * services.BULK_CHUNK)
     task_id = task.id
     status, results = post(app.test_client(), device, batch)
     assert status == 200 and {r["status"] for r in results} == {"stored"}

@@ -113,6 +113,20 @@ def signed_in_on(device_id, user_id):
     return cache[key]
 
 
+def signed_in_column(device_id, user_id):
+    """signed_in_on as a column of a caller's own statement (bind parameter names
+    `device_id`, column `user_id`): a synced scan reads its person and this at once.
+    Hand the value read to known_sign_in."""
+    return (select(DeviceSignIn.id).where(DeviceSignIn.device_id == device_id,
+                                          DeviceSignIn.user_id == user_id)
+            .limit(1).exists())
+
+
+def known_sign_in(device_id, user_id, signed_in):
+    """Keep what a caller read through signed_in_column for signed_in_on."""
+    _sign_in_cache()[(device_id, user_id)] = bool(signed_in)
+
+
 # Built once (as _DEVICE below): every synced scan request asks.
 _SIGNED_IN = select(DeviceSignIn.id).where(DeviceSignIn.device_id == bindparam("d"),
                                            DeviceSignIn.user_id == bindparam("u")).limit(1)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..catalog.barcodes import clean, read_scan
 from ..extensions import db
 from ..packing.models import Parcel, Shipment
-from ..timeutil import utcnow
+from ..timeutil import aware, utcnow  # noqa: F401 - aware: callers import it from here
 from .models import CarrierCutoff, Manifest, ManifestParcel
 
 ACTIVE = ("expected", "scanned")
@@ -27,12 +27,6 @@ class ScanOutcome:
     ok: bool
     message: str
     kind: str = "ok"   # ok, duplicate, refused, conflict
-
-
-def aware(moment):
-    """SQLite hands back naive datetimes; every stored one is UTC."""
-    from datetime import timezone
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _zone():

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from ..timeutil import utcnow
+from ..timeutil import aware, utcnow  # noqa: F401 - aware: callers import it from here
 
 PERIODS = {"today": 0, "7d": 7, "30d": 30}
 
@@ -12,13 +12,6 @@ PERIODS = {"today": 0, "7d": 7, "30d": 30}
 def warehouse_zone():
     """The warehouse's timezone (WAREHOUSE_TIMEZONE)."""
     return ZoneInfo(current_app.config["WAREHOUSE_TIMEZONE"])
-
-
-def aware(moment):
-    """A datetime read back from SQLite is naive UTC; make it aware."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def day_bounds(now=None):

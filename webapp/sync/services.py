@@ -15,14 +15,15 @@ from functools import cache
 from itertools import groupby
 
 from flask import g
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User, UserRole
-from ..accounts.services import device_scan_problem, note_device
+from ..accounts.services import (device_scan_problem, known_sign_in, note_device,
+                                 signed_in_column)
 from ..catalog.stock import StockError
 from ..audit.trail import acting_as
 from ..database import as_arrays, by_column, one_of, unnested
@@ -47,10 +48,11 @@ BULK_CHUNK = 1000
 def receive(batch, device, session_user=None):
     """Store (and, for small batches, apply) a batch; return one result per scan."""
     scans = batch["scans"]
-    if device is not None:
-        note_device(device, pending_scans=_int(batch.get("pending"), 0))
-    existing = _existing_uuids(scans)
-    if len(scans) > INLINE_LIMIT or _has_backlog(device):
+    pending = _int(batch.get("pending"), 0)
+    if device is not None and device.pending_scans != pending:  # unchanged: nothing to write
+        note_device(device, pending_scans=pending)
+    existing, backlog = _existing_uuids(scans, device)
+    if len(scans) > INLINE_LIMIT or backlog:
         batch_id = str(uuid.uuid4())
         return _store_all(scans, device, session_user, existing, batch_id), batch_id
     return [_receive_one(raw, device, session_user, existing) for raw in scans], None
@@ -256,7 +258,8 @@ def _record(raw, device, session_user, make=ScanRecord):
         # the unit is not in the cart or the box. Kept on record, never applied, even
         # where the server would have judged otherwise.
         problem = f"refused on the device: {str(refused)[:300]}"
-    if problem and record.user_id is not None and _scanning_user(record.user_id) is None:
+    if problem and record.user_id is not None \
+            and _scanning_user(record.user_id, record.device_id) is None:
         # Kept without the dangling key: a foreign key violation would lose the scan
         # (taken for a uuid clash, "duplicate") or fail the whole stored batch.
         problem, record.user_id = f"{problem} (user_id {record.user_id} names nobody)", None
@@ -309,7 +312,7 @@ def _user_problem(record, action, session_user):
     """The scanning person must exist, be active, hold the role, and be who signed in."""
     if session_user is not None and record.user_id != session_user.id:
         return "user_id is not the signed-in person"
-    user = _scanning_user(record.user_id) if record.user_id else None
+    user = _scanning_user(record.user_id, record.device_id) if record.user_id else None
     if user is None or not user.active:
         return "unknown or inactive user"
     if not user.roles & action.roles:
@@ -328,42 +331,51 @@ class _Person:
     roles: frozenset
 
 
-def _scanning_user(user_id):
+def _scanning_user(user_id, device_id=None):
     """The person a scan names (a _Person), or None; read once per request: a batch of
     thousands of scans names the same one or two people. Read as plain rows, not a
-    User: loading the entity and its roles cost a synced scan more than its task."""
+    User: loading the entity and its roles cost a synced scan more than its task.
+    Whether they signed in on the device comes in the same statement (for
+    device_scan_problem, which asks next)."""
     users = g.setdefault("scanning_users", {})
     if user_id not in users:
-        rows = db.session.execute(_USER, {"id": user_id}).all()
+        rows = db.session.execute(_USER, {"id": user_id, "device_id": device_id}).all()
         users[user_id] = _Person(rows[0].id, rows[0].active, frozenset(
             row.role for row in rows if row.role is not None)) if rows else None
+        if rows and device_id is not None:
+            known_sign_in(device_id, user_id, rows[0].signed_in)
     return users[user_id]
 
 
-_USER = (select(User.id, User.active, UserRole.role)
+_USER = (select(User.id, User.active, UserRole.role,
+                signed_in_column(bindparam("device_id"), User.id).label("signed_in"))
          .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == bindparam("id")))
 
 
-def _existing_uuids(scans):
-    """The uuids of this batch already stored: the fast path for replays."""
+def _existing_uuids(scans, device=None):
+    """The uuids of this batch already stored (the fast path for replays), and whether
+    earlier scans of the device still wait for the job (then these wait behind them,
+    in order): one statement for a request of up to 500 scans."""
     ids = [s.get("id") for s in scans if isinstance(s, dict) and _is_uuid(s.get("id"))]
-    found = set()
-    for start in range(0, len(ids), 500):
-        found.update(db.session.scalars(_STORED_UUIDS, {"ids": ids[start:start + 500]}))
-    return found
+    found, backlog = set(), False
+    for start in range(0, max(len(ids), 1), 500):
+        for uuid_ in db.session.scalars(_STORED_UUIDS, {
+                "ids": ids[start:start + 500],
+                "device": device.id if device is not None and start == 0 else None}):
+            if uuid_ is None:
+                backlog = True
+            else:
+                found.add(uuid_)
+    return found, backlog
 
 
-_STORED_UUIDS = select(ScanRecord.scan_uuid).where(one_of(ScanRecord.scan_uuid, "ids"))
-# Built once, as the uuids above: every synced request asks both.
-_BACKLOG = select(ScanRecord.id).where(ScanRecord.device_id == bindparam("device"),
-                                       ScanRecord.status == "stored").limit(1)
-
-
-def _has_backlog(device):
-    """True while earlier scans of this device wait for the job: keep their order."""
-    if device is None:
-        return False
-    return db.session.scalar(_BACKLOG, {"device": device.id}) is not None
+# Built once: every synced request asks. The second part gives one NULL row while a
+# stored scan of the device waits (device NULL: none).
+_STORED_UUIDS = union_all(
+    select(ScanRecord.scan_uuid).where(one_of(ScanRecord.scan_uuid, "ids")),
+    select(null()).where(select(ScanRecord.id).where(
+        ScanRecord.device_id == bindparam("device"), ScanRecord.status == "stored")
+        .limit(1).exists()))
 
 
 # A scan stored longer than this is shown to the supervisor as stuck: its job is late
