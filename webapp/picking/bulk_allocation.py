@@ -22,10 +22,11 @@ which allocate_order and a short pick take them, so they queue and never deadloc
 """
 from collections import defaultdict
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.sql import exists
 
 from ..audit import trail
+from ..bulkwrite import add_to_column, insert_rows
 from ..catalog.models import Location, LocationBlock, StockLevel
 from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderException, OrderLine
@@ -173,20 +174,15 @@ def _write(plan, user_id):
     """Write what the plan decided in a few statements."""
     session, now = db.session, utcnow()
     connection = session.connection()
-    if plan.made:
-        connection.execute(insert(Reservation), [
-            {"order_line_id": line, "product_id": product, "location_id": location,
-             "quantity": quantity, "active": True}
-            for product, location, quantity, line in plan.made])
+    insert_rows(connection, Reservation, [
+        {"order_line_id": line, "product_id": product, "location_id": location,
+         "quantity": quantity, "active": True}
+        for product, location, quantity, line in plan.made])
     if plan.released:
         connection.execute(update(Reservation).where(Reservation.id.in_(plan.released))
                            .values(active=False))
-    changes = [{"level_id": level, "delta": delta} for level, delta in plan.delta.items()
-               if delta]
-    if changes:
-        table = StockLevel.__table__
-        connection.execute(update(table).where(table.c.id == bindparam("level_id"))
-                           .values(reserved=table.c.reserved + bindparam("delta")), changes)
+    add_to_column(connection, StockLevel, "reserved",
+                  {level: delta for level, delta in plan.delta.items() if delta})
     moved = {order_id: to for order_id, to in plan.status.items()
              if to != plan.before[order_id]}
     for to in ("allocated", "short"):
@@ -195,14 +191,13 @@ def _write(plan, user_id):
             connection.execute(update(Order.__table__).where(Order.__table__.c.id.in_(ids))
                                .values(status=to, updated_at=now))
     if moved:
-        connection.execute(insert(OrderEvent), [
+        insert_rows(connection, OrderEvent, [
             {"order_id": order_id, "from_status": plan.before[order_id], "to_status": to,
              "user_id": user_id, "note": plan.short.get(order_id, "")[:2000],
              "created_at": now} for order_id, to in moved.items()])
         trail.record_many(session, "order", [
             (order_id, {"status": plan.before[order_id]}, {"status": to})
             for order_id, to in moved.items()])
-    if plan.short:
-        connection.execute(insert(OrderException), [
-            {"order_id": order_id, "kind": "short", "message": message, "created_at": now}
-            for order_id, message in plan.short.items()])
+    insert_rows(connection, OrderException, [
+        {"order_id": order_id, "kind": "short", "message": message, "created_at": now}
+        for order_id, message in plan.short.items()])
