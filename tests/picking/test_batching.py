@@ -95,6 +95,7 @@ def test_stops_are_routed_with_duplicates_together(planned):
             == len(set(faces))
         assert batch.length == pytest.approx(route_length(LAYOUT, batch.stops))
         assert batch.length <= s_shape(LAYOUT, batch.stops).length + 1e-9
+        assert batch.s_shape == s_shape(LAYOUT, batch.stops).length  # the wave's baseline
 
 
 def test_urgent_orders_go_first_even_when_far():

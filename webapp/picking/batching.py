@@ -38,7 +38,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from webapp.picking.routing import Layout, get_field, optimize
+from webapp.picking.routing import Layout, get_field, optimize_with_s_shape
 
 # Candidates per tier at a time. Work per cart grows with the window: without one, a
 # single tier of 30,000 orders took 3x as long as with it (and walked 6% less).
@@ -62,6 +62,7 @@ class Batch:
     orders: list
     stops: list[PickStop]
     length: float  # metres, depot to depot
+    s_shape: float | None = None  # metres the S-shape policy walks for the same stops
 
     @property
     def slots(self) -> dict:
@@ -248,5 +249,5 @@ def _route(group, cart, layout):
     """A batch with its stops in walking order."""
     stops = [PickStop(o.order, line, slot, get_field(line, "location"))
              for slot, o in enumerate(cart, 1) for line in o.lines]
-    route = optimize(layout, stops)
-    return Batch(group, [o.order for o in cart], route.stops, route.length)
+    route, s_shape = optimize_with_s_shape(layout, stops)
+    return Batch(group, [o.order for o in cart], route.stops, route.length, s_shape)

@@ -159,5 +159,6 @@ def _write_lists(wave, batches, layout):
         (list_id, None, {"status": "open", "picker_id": None, "priority": 0})
         for list_id in list_ids], action="created")
     distance = sum(batch.length for batch in batches)
-    baseline = sum(routing.s_shape(layout, batch.stops).length for batch in batches)
+    baseline = sum(routing.s_shape(layout, batch.stops).length if batch.s_shape is None
+                   else batch.s_shape for batch in batches)
     return distance, baseline
