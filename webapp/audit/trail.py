@@ -20,7 +20,7 @@ from decimal import Decimal
 from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect
 
-from ..bulkwrite import insert_rows
+from ..bulksql import insert_rows
 from ..timeutil import utcnow
 from .models import AuditEntry
 

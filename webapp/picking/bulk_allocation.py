@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.sql import exists
 
 from ..audit import trail
-from ..bulkwrite import add_to_column, insert_rows
+from ..bulksql import add_to_column, in_ids, insert_rows
 from ..catalog.models import Location, LocationBlock, StockLevel
 from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderException, OrderLine
@@ -62,7 +62,7 @@ def allocate_chunk(order_ids, user_id=None):
 def _lock_orders(order_ids):
     """{id: status} of the orders still waiting for allocation, locked."""
     rows = db.session.connection().execute(
-        select(Order.id, Order.status).where(Order.id.in_(order_ids))
+        select(Order.id, Order.status).where(in_ids(Order.id, order_ids))
         .order_by(Order.id).with_for_update(of=Order)).all()
     return {row.id: row.status for row in rows if row.status in ALLOCATABLE}
 
@@ -72,7 +72,7 @@ def _lines(order_ids):
     return db.session.connection().execute(
         select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, OrderLine.sku,
                OrderLine.quantity, OrderLine.picked_qty)
-        .where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)).all()
+        .where(in_ids(OrderLine.order_id, order_ids)).order_by(OrderLine.id)).all()
 
 
 def _active_reservations(line_ids):
@@ -80,7 +80,7 @@ def _active_reservations(line_ids):
     return db.session.connection().execute(
         select(Reservation.id, Reservation.order_line_id, Reservation.product_id,
                Reservation.location_id, Reservation.quantity)
-        .where(Reservation.order_line_id.in_(line_ids), Reservation.active.is_(True))).all()
+        .where(in_ids(Reservation.order_line_id, line_ids), Reservation.active.is_(True))).all()
 
 
 def _lock_levels(product_ids):
@@ -93,7 +93,7 @@ def _lock_levels(product_ids):
         select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
                StockLevel.quantity - StockLevel.reserved, Location.active, blocked)
         .join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.product_id.in_(product_ids), Location.type == "storage")
+        .where(in_ids(StockLevel.product_id, product_ids), Location.type == "storage")
         .order_by(StockLevel.product_id, StockLevel.location_id)
         .with_for_update(of=StockLevel)).all()
     return {(product, location): [level_id, free, bool(active) and not is_blocked]
@@ -179,7 +179,7 @@ def _write(plan, user_id):
          "quantity": quantity, "active": True}
         for product, location, quantity, line in plan.made])
     if plan.released:
-        connection.execute(update(Reservation).where(Reservation.id.in_(plan.released))
+        connection.execute(update(Reservation).where(in_ids(Reservation.id, plan.released))
                            .values(active=False))
     add_to_column(connection, StockLevel, "reserved",
                   {level: delta for level, delta in plan.delta.items() if delta})
@@ -188,7 +188,7 @@ def _write(plan, user_id):
     for to in ("allocated", "short"):
         ids = [order_id for order_id, status in moved.items() if status == to]
         if ids:
-            connection.execute(update(Order.__table__).where(Order.__table__.c.id.in_(ids))
+            connection.execute(update(Order.__table__).where(in_ids(Order.__table__.c.id, ids))
                                .values(status=to, updated_at=now))
     if moved:
         insert_rows(connection, OrderEvent, [

@@ -414,16 +414,24 @@ def optimize_with_s_shape(layout: Layout, stops: Iterable[Any], *, key: KeyFunc 
     """``optimize``'s route and the S-shape policy's walk of the same stops (``s_shape``'s
     length), which it has at hand: a wave's baseline then needs no second routing."""
     points, groups = _faces(layout, stops, key)
+    tour, walked, policy_walk = plan_tour(points, layout.length, passes)
+    return Route(_expand(tour, groups), walked), policy_walk
+
+
+def plan_tour(points: Sequence[tuple[float, float]], length: float,
+              passes: int = MAX_PASSES) -> tuple[list[int], float, float]:
+    """``optimize`` on bare pick faces: (tour of node numbers, its length, the S-shape
+    policy's walk). Numbers in, numbers out, so other processes can run it (route_pool)."""
     if not points:
-        return Route([], 0.0), 0.0
-    dist = distance_matrix(points, layout.length)
-    tours = [_largest_gap_tour(points, layout.length)[0], nearest_neighbour(dist)]
+        return [0, 0], 0.0, 0.0
+    dist = distance_matrix(points, length)
+    tours = [_largest_gap_tour(points, length)[0], nearest_neighbour(dist)]
     tour = min(tours, key=lambda t: tour_length(t, dist))
     converged = _two_opt(tour, dist, passes)[1]
     if len(points) > 3:  # with three faces or fewer 2-opt has already tried every order
         improve(tour, dist, passes, two_opt_done=converged)
-    baseline, policy_walk = _s_shape_tour(points, layout.length)
+    baseline, policy_walk = _s_shape_tour(points, length)
     walked, s_walked = tour_length(tour, dist), tour_length(baseline, dist)
     if s_walked <= walked:
         tour, walked = baseline, s_walked
-    return Route(_expand(tour, groups), walked), policy_walk
+    return tour, walked, policy_walk

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from ..audit import trail
-from ..bulkwrite import insert_rows
+from ..bulksql import insert_rows
 from ..catalog.models import Location
 from ..extensions import db
 from ..orders.models import Order, OrderLine
