@@ -24,8 +24,8 @@ Orders of different groups (``group_key``, e.g. carrier and cutoff) never share 
 Candidates are found through an index from aisle to unplanned orders, so a step only
 looks at orders that share an aisle with the cart, and only a window of each tier's
 oldest orders is indexed at a time, so the work stays linear in the number of orders.
-Each cart is then routed with ``routing.optimize`` (in worker processes for big waves). A line whose location is outside the
-layout raises ValueError.
+Each cart is then routed with ``routing.optimize`` (by ``route_pool``, in worker processes
+for big waves). A line whose location is outside the layout raises ValueError.
 
 de Koster, M.B.M., van der Poort, E.S. & Wolters, M. (1999) Efficient orderbatching
 methods in warehouses. International Journal of Production Research 37(7), 1479-1504.
