@@ -341,8 +341,7 @@ def improve(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_
     """2-opt then Or-opt, repeated while Or-opt still finds something; returns the tour.
 
     ``two_opt_done``: the tour is already a 2-opt optimum, so the first 2-opt round
-    (one full pass finding nothing, a fifth of the routing time) is skipped; the tour
-    that comes out is the same.
+    (one full pass that can find nothing) is skipped; the tour that comes out is the same.
     """
     for _ in range(passes):
         if not two_opt_done:
