@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from webapp.picking import route_pool
 from webapp.picking.batching import plan_batches, urgency
-from webapp.picking.routing import Layout, route_length, s_shape
+from webapp.picking.routing import Layout, plan_tour, route_length, s_shape
 
 LAYOUT = Layout(["A", "B"], 10, 20)
 NOON, EVENING = datetime(2026, 1, 5, 12), datetime(2026, 1, 5, 17)
@@ -95,6 +96,7 @@ def test_stops_are_routed_with_duplicates_together(planned):
             == len(set(faces))
         assert batch.length == pytest.approx(route_length(LAYOUT, batch.stops))
         assert batch.length <= s_shape(LAYOUT, batch.stops).length + 1e-9
+        assert batch.s_shape == s_shape(LAYOUT, batch.stops).length  # the wave's baseline
 
 
 def test_urgent_orders_go_first_even_when_far():
@@ -138,3 +140,18 @@ def test_nothing_to_plan_and_bad_limits():
     assert plan_batches([], LAYOUT, max_orders=3, max_lines=10) == []
     with pytest.raises(ValueError):
         plan_batches([order(1, ("A", 1, 1))], LAYOUT, max_orders=0, max_lines=10)
+
+
+def test_lists_routed_in_worker_processes_are_those_routed_here():
+    orders = random_orders(23, 1200)  # ~300 lists: enough for route_pool to use workers
+    here = plan_batches(orders, LAYOUT, max_orders=5, max_lines=12, group_key="carrier",
+                        workers=1)
+    assert len(here) >= 200
+    pooled = plan_batches(orders, LAYOUT, max_orders=5, max_lines=12, group_key="carrier",
+                          workers=2)
+    assert [(ids(b), [s.line["sku"] for s in b.stops], b.length, b.s_shape) for b in pooled] \
+        == [(ids(b), [s.line["sku"] for s in b.stops], b.length, b.s_shape) for b in here]
+    # and the workers did run (no silent fall-back to routing here)
+    faces = [LAYOUT.point(s.location) for s in here[0].stops]
+    assert route_pool._in_workers([faces] * 3, LAYOUT.length, 2) == \
+        [plan_tour(faces, LAYOUT.length)] * 3

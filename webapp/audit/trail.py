@@ -20,6 +20,7 @@ from decimal import Decimal
 from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect
 
+from ..bulksql import insert_rows
 from ..timeutil import utcnow
 from .models import AuditEntry
 
@@ -69,8 +70,7 @@ def record_many(session, object_type, changes, action="changed"):
              "old_values": None if old is None else {k: _plain(v) for k, v in old.items()},
              "new_values": None if new is None else {k: _plain(v) for k, v in new.items()},
              **who} for object_id, old, new in changes if old != new]
-    if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+    insert_rows(session.connection(), AuditEntry, rows)
 
 
 def install():

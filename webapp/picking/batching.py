@@ -24,8 +24,8 @@ Orders of different groups (``group_key``, e.g. carrier and cutoff) never share 
 Candidates are found through an index from aisle to unplanned orders, so a step only
 looks at orders that share an aisle with the cart, and only a window of each tier's
 oldest orders is indexed at a time, so the work stays linear in the number of orders.
-Each cart is then routed with ``routing.optimize``. A line whose location is outside the
-layout raises ValueError.
+Each cart is then routed with ``routing.optimize`` (by ``route_pool``, in worker processes
+for big waves). A line whose location is outside the layout raises ValueError.
 
 de Koster, M.B.M., van der Poort, E.S. & Wolters, M. (1999) Efficient orderbatching
 methods in warehouses. International Journal of Production Research 37(7), 1479-1504.
@@ -38,7 +38,8 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from webapp.picking.routing import Layout, get_field, optimize
+from webapp.picking.route_pool import optimize_many
+from webapp.picking.routing import Layout, get_field
 
 # Candidates per tier at a time. Work per cart grows with the window: without one, a
 # single tier of 30,000 orders took 3x as long as with it (and walked 6% less).
@@ -62,6 +63,7 @@ class Batch:
     orders: list
     stops: list[PickStop]
     length: float  # metres, depot to depot
+    s_shape: float | None = None  # metres the S-shape policy walks for the same stops
 
     @property
     def slots(self) -> dict:
@@ -220,13 +222,14 @@ def _plan_group(group_orders, orders, max_orders, max_lines, window):
 
 def plan_batches(orders: Iterable[Any], layout: Layout, *, max_orders: int, max_lines: int,
                  group_key: Callable[[Any], Hashable] | str | None = None,
-                 window: int = WINDOW) -> list[Batch]:
+                 window: int = WINDOW, workers: int | None = None) -> list[Batch]:
     """Group orders into routed pick lists, most urgent first (see the module docstring).
 
     ``group_key`` (a function of the order, or the name of one of its fields) keeps groups
     apart. A cart holds at most ``max_orders`` orders and ``max_lines`` lines; an order with
     more lines than that goes alone. Every order lands in exactly one batch. ``window``
     is how many of each tier's oldest unplanned orders are candidates at a time.
+    ``workers``: processes routing the lists (``route_pool``; None: one per core, 1: here).
     """
     if min(max_orders, max_lines, window) < 1:
         raise ValueError("max_orders, max_lines and window must be at least 1")
@@ -241,12 +244,12 @@ def plan_batches(orders: Iterable[Any], layout: Layout, *, max_orders: int, max_
                for group, members in groups.items()
                for cart in _plan_group(members, records, max_orders, max_lines, window)]
     planned.sort(key=lambda p: p[0])  # stable: each group keeps its own sequence
-    return [_route(group, cart, layout) for _, group, cart in planned]
+    routes = optimize_many(layout, [_stops(cart) for _, _, cart in planned], workers)
+    return [Batch(group, [o.order for o in cart], route.stops, route.length, s_walk)
+            for (_, group, cart), (route, s_walk) in zip(planned, routes)]
 
 
-def _route(group, cart, layout):
-    """A batch with its stops in walking order."""
-    stops = [PickStop(o.order, line, slot, get_field(line, "location"))
-             for slot, o in enumerate(cart, 1) for line in o.lines]
-    route = optimize(layout, stops)
-    return Batch(group, [o.order for o in cart], route.stops, route.length)
+def _stops(cart):
+    """A cart's lines as stops, each with its order's cart slot."""
+    return [PickStop(o.order, line, slot, get_field(line, "location"))
+            for slot, o in enumerate(cart, 1) for line in o.lines]

@@ -22,10 +22,11 @@ which allocate_order and a short pick take them, so they queue and never deadloc
 """
 from collections import defaultdict
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.sql import exists
 
 from ..audit import trail
+from ..bulksql import add_to_column, in_ids, insert_rows
 from ..catalog.models import Location, LocationBlock, StockLevel
 from ..extensions import db
 from ..orders.models import Order, OrderEvent, OrderException, OrderLine
@@ -61,7 +62,7 @@ def allocate_chunk(order_ids, user_id=None):
 def _lock_orders(order_ids):
     """{id: status} of the orders still waiting for allocation, locked."""
     rows = db.session.connection().execute(
-        select(Order.id, Order.status).where(Order.id.in_(order_ids))
+        select(Order.id, Order.status).where(in_ids(Order.id, order_ids))
         .order_by(Order.id).with_for_update(of=Order)).all()
     return {row.id: row.status for row in rows if row.status in ALLOCATABLE}
 
@@ -71,7 +72,7 @@ def _lines(order_ids):
     return db.session.connection().execute(
         select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, OrderLine.sku,
                OrderLine.quantity, OrderLine.picked_qty)
-        .where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)).all()
+        .where(in_ids(OrderLine.order_id, order_ids)).order_by(OrderLine.id)).all()
 
 
 def _active_reservations(line_ids):
@@ -79,7 +80,7 @@ def _active_reservations(line_ids):
     return db.session.connection().execute(
         select(Reservation.id, Reservation.order_line_id, Reservation.product_id,
                Reservation.location_id, Reservation.quantity)
-        .where(Reservation.order_line_id.in_(line_ids), Reservation.active.is_(True))).all()
+        .where(in_ids(Reservation.order_line_id, line_ids), Reservation.active.is_(True))).all()
 
 
 def _lock_levels(product_ids):
@@ -92,7 +93,7 @@ def _lock_levels(product_ids):
         select(StockLevel.id, StockLevel.product_id, StockLevel.location_id,
                StockLevel.quantity - StockLevel.reserved, Location.active, blocked)
         .join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.product_id.in_(product_ids), Location.type == "storage")
+        .where(in_ids(StockLevel.product_id, product_ids), Location.type == "storage")
         .order_by(StockLevel.product_id, StockLevel.location_id)
         .with_for_update(of=StockLevel)).all()
     return {(product, location): [level_id, free, bool(active) and not is_blocked]
@@ -173,36 +174,30 @@ def _write(plan, user_id):
     """Write what the plan decided in a few statements."""
     session, now = db.session, utcnow()
     connection = session.connection()
-    if plan.made:
-        connection.execute(insert(Reservation), [
-            {"order_line_id": line, "product_id": product, "location_id": location,
-             "quantity": quantity, "active": True}
-            for product, location, quantity, line in plan.made])
+    insert_rows(connection, Reservation, [
+        {"order_line_id": line, "product_id": product, "location_id": location,
+         "quantity": quantity, "active": True}
+        for product, location, quantity, line in plan.made])
     if plan.released:
-        connection.execute(update(Reservation).where(Reservation.id.in_(plan.released))
+        connection.execute(update(Reservation).where(in_ids(Reservation.id, plan.released))
                            .values(active=False))
-    changes = [{"level_id": level, "delta": delta} for level, delta in plan.delta.items()
-               if delta]
-    if changes:
-        table = StockLevel.__table__
-        connection.execute(update(table).where(table.c.id == bindparam("level_id"))
-                           .values(reserved=table.c.reserved + bindparam("delta")), changes)
+    add_to_column(connection, StockLevel, "reserved",
+                  {level: delta for level, delta in plan.delta.items() if delta})
     moved = {order_id: to for order_id, to in plan.status.items()
              if to != plan.before[order_id]}
     for to in ("allocated", "short"):
         ids = [order_id for order_id, status in moved.items() if status == to]
         if ids:
-            connection.execute(update(Order.__table__).where(Order.__table__.c.id.in_(ids))
+            connection.execute(update(Order.__table__).where(in_ids(Order.__table__.c.id, ids))
                                .values(status=to, updated_at=now))
     if moved:
-        connection.execute(insert(OrderEvent), [
+        insert_rows(connection, OrderEvent, [
             {"order_id": order_id, "from_status": plan.before[order_id], "to_status": to,
              "user_id": user_id, "note": plan.short.get(order_id, "")[:2000],
              "created_at": now} for order_id, to in moved.items()])
         trail.record_many(session, "order", [
             (order_id, {"status": plan.before[order_id]}, {"status": to})
             for order_id, to in moved.items()])
-    if plan.short:
-        connection.execute(insert(OrderException), [
-            {"order_id": order_id, "kind": "short", "message": message, "created_at": now}
-            for order_id, message in plan.short.items()])
+    insert_rows(connection, OrderException, [
+        {"order_id": order_id, "kind": "short", "message": message, "created_at": now}
+        for order_id, message in plan.short.items()])

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import add, sub
 from typing import Any, NamedTuple
 
 AISLE_WIDTH = 3.0  # metres between the centre lines of neighbouring aisles
@@ -50,6 +51,10 @@ EPSILON = 1e-9  # moves must gain more than rounding noise, or 2-opt could cycle
 
 def get_field(obj: Any, name: str, default: Any = None) -> Any:
     """Return ``obj[name]`` for a mapping, ``obj.name`` otherwise (``default`` if absent)."""
+    if type(obj) is dict:  # the common cases first, without the slower abstract-class check
+        return obj.get(name, default)
+    if isinstance(obj, tuple):  # a named tuple (a PickStop)
+        return getattr(obj, name, default)
     if isinstance(obj, Mapping):
         return obj.get(name, default)
     return getattr(obj, name, default)
@@ -257,15 +262,19 @@ def two_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_
     For each edge (a, b) the best exchange with a later edge (c, d) is applied at once;
     passes stop when one improves nothing, or after ``passes``.
     """
+    return _two_opt(tour, dist, passes)[0]
+
+
+def _two_opt(tour, dist, passes):
+    """two_opt, also telling whether it stopped at a local optimum (a pass found nothing)."""
     moves, n = 0, len(tour)
     for _ in range(passes):
         improved, edges = False, _edges(tour, dist)
         for i in range(n - 3):
             row_a, row_b = dist[tour[i]], dist[tour[i + 1]]
-            # the gain of each exchange, edge (a, b) aside; built in C by map/zip for speed
-            deltas = [ac + bd - cd for ac, bd, cd in zip(map(row_a.__getitem__, tour[i + 2:-1]),
-                                                         map(row_b.__getitem__, tour[i + 3:]),
-                                                         edges[i + 2:])]
+            # the gain of each exchange, edge (a, b) aside: ac + bd - cd, every step in C
+            deltas = list(map(sub, map(add, map(row_a.__getitem__, tour[i + 2:-1]),
+                                        map(row_b.__getitem__, tour[i + 3:])), edges[i + 2:]))
             best = min(deltas)
             if best - edges[i] < -EPSILON:
                 j = i + 2 + deltas.index(best)
@@ -274,8 +283,8 @@ def two_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_
                 edges[i], edges[j] = row_a[tour[i + 1]], row_b[tour[j + 1]]
                 improved, moves = True, moves + 1
         if not improved:
-            break
-    return moves
+            return moves, True
+    return moves, False
 
 
 def or_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES) -> int:
@@ -289,7 +298,11 @@ def or_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_P
         for size in (1, 2, 3):
             i = 1
             while i + size < len(tour):
-                if _move_run(tour, dist, edges, i, size):
+                # most runs gain nothing by leaving: _move_run's first test, without a call
+                if (edges[i - 1] + edges[i + size - 1] - dist[tour[i - 1]][tour[i + size]]
+                        <= EPSILON):
+                    i += 1
+                elif _move_run(tour, dist, edges, i, size):
                     improved, moves, edges = True, moves + 1, _edges(tour, dist)
                 else:
                     i += 1
@@ -308,10 +321,11 @@ def _move_run(tour, dist, edges, i, size):
     rest = tour[:i] + tour[i + size:]
     rest_edges = edges[:i - 1] + [d_pq] + edges[i + size:]
     get0, get1 = dist[s0].__getitem__, dist[s1].__getitem__
-    costs = [a + b - e for a, b, e in zip(map(get0, rest), map(get1, rest[1:]), rest_edges)]
+    # a + b - e for each gap of the rest, in C (map) as in two_opt
+    costs = list(map(sub, map(add, map(get0, rest), map(get1, rest[1:])), rest_edges))
     best, flip = min(costs), False
     if size > 1:
-        turned = [a + b - e for a, b, e in zip(map(get1, rest), map(get0, rest[1:]), rest_edges)]
+        turned = list(map(sub, map(add, map(get1, rest), map(get0, rest[1:])), rest_edges))
         if min(turned) < best:
             costs, best, flip = turned, min(turned), True
     if best >= gain - EPSILON:
@@ -322,10 +336,17 @@ def _move_run(tour, dist, edges, i, size):
     return True
 
 
-def improve(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES) -> list:
-    """2-opt then Or-opt, repeated while Or-opt still finds something; returns the tour."""
+def improve(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES,
+            two_opt_done: bool = False) -> list:
+    """2-opt then Or-opt, repeated while Or-opt still finds something; returns the tour.
+
+    ``two_opt_done``: the tour is already a 2-opt optimum, so the first 2-opt round
+    (one full pass that can find nothing) is skipped; the tour that comes out is the same.
+    """
     for _ in range(passes):
-        two_opt(tour, dist, passes)
+        if not two_opt_done:
+            _two_opt(tour, dist, passes)
+        two_opt_done = False
         if not or_opt(tour, dist, passes):
             break
     return tour
@@ -384,17 +405,32 @@ def optimize(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
     no longer, so the result is never longer than S-shape. The length is ``route_length``
     of the returned stops (the distance matrix is built once per call).
     """
+    return optimize_with_s_shape(layout, stops, key=key, passes=passes)[0]
+
+
+def optimize_with_s_shape(layout: Layout, stops: Iterable[Any], *, key: KeyFunc = None,
+                          passes: int = MAX_PASSES) -> tuple[Route, float]:
+    """``optimize``'s route and the S-shape policy's walk of the same stops (``s_shape``'s
+    length), which it has at hand: a wave's baseline then needs no second routing."""
     points, groups = _faces(layout, stops, key)
+    tour, walked, policy_walk = plan_tour(points, layout.length, passes)
+    return Route(_expand(tour, groups), walked), policy_walk
+
+
+def plan_tour(points: Sequence[tuple[float, float]], length: float,
+              passes: int = MAX_PASSES) -> tuple[list[int], float, float]:
+    """``optimize`` on bare pick faces: (tour of node numbers, its length, the S-shape
+    policy's walk). Numbers in, numbers out, so other processes can run it (route_pool)."""
     if not points:
-        return Route([], 0.0)
-    dist = distance_matrix(points, layout.length)
-    tours = [_largest_gap_tour(points, layout.length)[0], nearest_neighbour(dist)]
+        return [0, 0], 0.0, 0.0
+    dist = distance_matrix(points, length)
+    tours = [_largest_gap_tour(points, length)[0], nearest_neighbour(dist)]
     tour = min(tours, key=lambda t: tour_length(t, dist))
-    two_opt(tour, dist, passes)
+    converged = _two_opt(tour, dist, passes)[1]
     if len(points) > 3:  # with three faces or fewer 2-opt has already tried every order
-        improve(tour, dist, passes)
-    baseline = _s_shape_tour(points, layout.length)[0]
+        improve(tour, dist, passes, two_opt_done=converged)
+    baseline, policy_walk = _s_shape_tour(points, length)
     walked, s_walked = tour_length(tour, dist), tour_length(baseline, dist)
     if s_walked <= walked:
         tour, walked = baseline, s_walked
-    return Route(_expand(tour, groups), walked)
+    return tour, walked, policy_walk

@@ -86,7 +86,7 @@ def current_task(pick_list):
     """The next pending task in route order, or None when the list is finished."""
     return db.session.scalar(select(PickTask).where(
         PickTask.pick_list_id == pick_list.id, PickTask.status == "pending")
-        .options(joinedload(PickTask.location))
+        .options(joinedload(PickTask.location), joinedload(PickTask.product))
         .order_by(PickTask.sequence, PickTask.id).limit(1))
 
 

@@ -62,8 +62,7 @@ def scan(list_id):
     except services.PickingError as error:
         db.session.rollback()
         outcome = services.ScanOutcome(False, str(error))
-    db.session.commit()
-    return _task_fragment(list_id, outcome)
+    return _committed(_task_fragment(list_id, outcome))
 
 
 @bp.route("/picking/lists/<int:list_id>/short", methods=["POST"])
@@ -77,8 +76,16 @@ def short(list_id):
     except services.PickingError as error:
         db.session.rollback()
         outcome = services.ScanOutcome(False, str(error))
+    return _committed(_task_fragment(list_id, outcome))
+
+
+def _committed(answer):
+    """Commit, then answer: the fragment is read and rendered in the scan's own
+    transaction (what it wrote, before it commits) instead of a second one (on
+    SQLite a second turn of the write lock for a read), and nothing is answered
+    unless the commit held."""
     db.session.commit()
-    return _task_fragment(list_id, outcome)
+    return answer
 
 
 def _quantity(text):
@@ -105,10 +112,12 @@ def _task_context(pick_list, outcome):
 
 def _task_fragment(list_id, outcome):
     """Render the task fragment for the list as it is now."""
+    # Read in the scan's transaction: the fast path's Core writes expired the session's
+    # copies of what they wrote (scan_batch._forget), the ORM path's are current. (A
+    # refresh() here read the list a second time, a statement of every screen scan.)
     pick_list = db.session.get(PickList, list_id)
     if pick_list is None:
         return render_template("_error.html", status=404, message=_("Not found.")), 404
-    db.session.refresh(pick_list)
     return render_template("picking/_task.html", **_task_context(pick_list, outcome))
 
 

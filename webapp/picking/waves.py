@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from ..audit import trail
+from ..bulksql import insert_rows
 from ..catalog.models import Location
 from ..extensions import db
 from ..orders.models import Order, OrderLine
@@ -147,7 +148,7 @@ def _write_lists(wave, batches, layout):
         insert(PickList).returning(PickList.id, sort_by_parameter_order=True),
         [{"wave_id": wave.id, "status": "open", "priority": 0, "created_at": now,
           "planned_distance_m": batch.length} for batch in batches]).all()
-    connection.execute(insert(PickTask), [
+    insert_rows(connection, PickTask, [
         {"pick_list_id": list_id, "sequence": n, "kind": "pick", "order_id": line["order_id"],
          "order_line_id": line["order_line_id"], "reservation_id": line["reservation_id"],
          "location_id": line["location_id"], "product_id": line["product_id"],
@@ -158,5 +159,6 @@ def _write_lists(wave, batches, layout):
         (list_id, None, {"status": "open", "picker_id": None, "priority": 0})
         for list_id in list_ids], action="created")
     distance = sum(batch.length for batch in batches)
-    baseline = sum(routing.s_shape(layout, batch.stops).length for batch in batches)
+    baseline = sum(routing.s_shape(layout, batch.stops).length if batch.s_shape is None
+                   else batch.s_shape for batch in batches)
     return distance, baseline
