@@ -19,7 +19,7 @@ from flask import g
 from sqlalchemy import DateTime, select, text
 
 from stock_support import write_off
-from webapp import database, demo
+from webapp import bulksql, demo
 from webapp.accounts.models import User
 from webapp.accounts.services import record_sign_in, register_device
 from webapp.catalog.models import Barcode
@@ -221,7 +221,7 @@ def run(client, seed, way, monkeypatch):
             monkeypatch.setattr(services, "INLINE_LIMIT", 0)  # every batch stored
             monkeypatch.setattr(services, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
             # PostgreSQL binds many rows as arrays (unnest), a few as plain rows: both.
-            monkeypatch.setattr(database, "UNNEST_FROM", (1, 1000)[_round % 2])
+            monkeypatch.setattr(bulksql, "UNNEST_FROM", (1, 1000)[_round % 2])
         elif way == "orm":  # inline, each scan through the ORM rules (services.scan)
             monkeypatch.setitem(actions._ACTIONS, "pick",
                                 dataclasses.replace(actions.get("pick"), apply_now=None))

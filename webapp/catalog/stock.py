@@ -4,7 +4,7 @@ from functools import cache
 from sqlalchemy import bindparam, column, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import as_arrays, by_column, unnested
+from ..bulksql import as_arrays, by_column, unnested
 from ..extensions import db
 from .models import StockLevel, StockMovement
 

@@ -26,7 +26,7 @@ from ..audit.trail import acting_as
 from ..catalog.barcodes import read_scan
 from ..catalog.models import Barcode, Location, Product, StockLevel
 from ..catalog.stock import move_stock_many, take_refusal
-from ..database import as_arrays, by_column, one_of, unnested
+from ..bulksql import as_arrays, by_column, one_of, unnested
 from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..orders.states import transition_many

@@ -26,7 +26,7 @@ from ..accounts.services import (device_scan_problem, known_sign_in, note_device
                                  signed_in_column)
 from ..catalog.stock import StockError
 from ..audit.trail import acting_as
-from ..database import as_arrays, by_column, one_of, unnested
+from ..bulksql import as_arrays, by_column, one_of, unnested
 from ..extensions import db
 from ..limits import MAX_INT, out_of_range, whole_number
 from ..timeutil import utcnow
