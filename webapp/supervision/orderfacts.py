@@ -137,7 +137,7 @@ def order_days(start, end, state="packed"):
                         KpiOrderDay.with_cutoff, KpiOrderDay.on_time)
                  .where(KpiOrderDay.state == state, KpiOrderDay.day >= local_date(start),
                         KpiOrderDay.day < local_date(live_from)))
-        for day, minutes, orders, with_cutoff, on_time in db.session.execute(query).tuples():
+        for day, minutes, orders, with_cutoff, on_time in db.session.execute(query):
             _add(days, day, minutes, orders, with_cutoff, on_time)
     if live_from < end:
         for day, _state, minutes, with_cutoff, on_time in _events(live_from, end, (state,)):
