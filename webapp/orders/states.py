@@ -44,20 +44,25 @@ def transition_many(moves):
     `moves` are (order_id, from_status, to_status, user_id, note) in the order they
     happen (their events are numbered so). The audit entries transition()'s flush
     would write are written here, with the person of the surrounding acting_as. The
-    caller expires any loaded copy of the orders."""
+    caller expires any loaded copy of the orders. Returns how many orders were still in
+    their from_status (each is moved only if it was: a cancel committed since the caller
+    read the orders is not overwritten; the caller undoes its work when that is short)."""
     for order_id, before, to, _user_id, _note in moves:
         if to not in TRANSITIONS.get(before, set()):
             raise TransitionError(f"Order {order_id} cannot go from {before} to {to}.")
     if not moves:
-        return
+        return 0
     connection, now, table = db.session.connection(), utcnow(), Order.__table__
-    for to in sorted({to for _id, _before, to, _user, _note in moves}):
-        connection.execute(update(table).where(table.c.id.in_(
-            [order_id for order_id, _before, status, _u, _n in moves if status == to]))
-            .values(status=to, updated_at=now))
+    moved = 0
+    for before, to in sorted({(before, to) for _id, before, to, _user, _note in moves}):
+        moved += connection.execute(update(table).where(table.c.id.in_(
+            [order_id for order_id, was, status, _u, _n in moves
+             if (was, status) == (before, to)]), table.c.status == before)
+            .values(status=to, updated_at=now)).rowcount
     connection.execute(insert(OrderEvent), [
         {"order_id": order_id, "from_status": before, "to_status": to, "user_id": user_id,
          "note": note[:2000], "created_at": now}
         for order_id, before, to, user_id, note in moves])
     trail.record_many(db.session, "order", [(order_id, {"status": before}, {"status": to})
                                             for order_id, before, to, _u, _n in moves])
+    return moved

@@ -248,8 +248,11 @@ class World:
                                   services.CLOSING_NOTES[to]))
                     order.status = to
             with _acting(record):
-                services.close_lists_written([record.pick_list_id])
-                transition_many(moves)
+                # Read unlocked: a release, a reassignment or an order's cancel committed
+                # since then leaves its row as it was, and the run goes one by one.
+                if services.close_lists_written([record.pick_list_id]) != 1 \
+                        or transition_many(moves) != len(moves):
+                    raise StaleTask("a list or an order changed meanwhile")
             moved.update(order_id for order_id, *_rest in moves)
         _forget({PickList: {record.pick_list_id for record in self.closing}, Order: moved})
 
@@ -351,9 +354,10 @@ def _levels_statement(arrays):
 
 
 class StaleTask(OneByOne):
-    """A task was written by another transaction since it was read (on PostgreSQL, a
-    second scan of it at the same instant): nothing of this write is kept; the scan
-    goes through the one-by-one path, which reads the task as it is now."""
+    """A task, or a list or order being closed, was written by another transaction
+    since it was read (on PostgreSQL, a second scan of it at the same instant; a
+    release or a cancel): nothing of this write is kept; the scans go through the
+    one-by-one path, which reads the rows as they are now."""
 
 
 def _write_tasks(tasks):

@@ -261,12 +261,16 @@ CLOSING_NOTES = {"picked": "", "short": "short pick"}
 
 def close_lists_written(list_ids):
     """Mark lists in progress done in one UPDATE, with the audit entries _close_list's
-    flush writes: the set-based close (scan_batch), which moves the orders itself."""
+    flush writes: the set-based close (scan_batch), which moves the orders itself.
+    Returns how many were still in progress (a list released or reassigned since the
+    caller read it is left as it is; the caller undoes its work when that is short)."""
     table = PickList.__table__
-    db.session.execute(update(table).where(table.c.id.in_(list_ids))
-                       .values(status="done", finished_at=utcnow()))
+    closed = db.session.execute(update(table).where(table.c.id.in_(list_ids),
+                                                    table.c.status == "in_progress")
+                                .values(status="done", finished_at=utcnow())).rowcount
     trail.record_many(db.session, "pick_list", [
         (list_id, {"status": "in_progress"}, {"status": "done"}) for list_id in list_ids])
+    return closed
 
 
 def order_after_list(order, tasks, lines):
