@@ -17,8 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Device
 from ..extensions import db
-from ..supervision.clock import age_seconds, aware, local_time
-from ..timeutil import utcnow
+from ..supervision.clock import age_seconds, local_time
+from ..timeutil import aware, utcnow
 from .models import CountLine, CountTask
 
 RELEASED = "released:"  # the new task's source names the task it replaced

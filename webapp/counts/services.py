@@ -18,8 +18,7 @@ from ..catalog.stock import on_hand
 from ..extensions import db
 from ..limits import MAX_INT, whole_number
 from ..picking.shortage import in_carts
-from ..supervision.clock import aware
-from ..timeutil import utcnow
+from ..timeutil import aware, utcnow
 from . import variances
 from .claims import released_reason
 from .models import LIVE_STATES, CountLine, CountTask  # noqa: F401 - CountTask for callers

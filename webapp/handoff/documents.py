@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from ..catalog.labels import code128_svg
 from ..signatures.svg import SignatureRejected, clean_svg
-from .services import aware
+from ..timeutil import aware
 
 PAGE_W, PAGE_H = 210, 297       # millimetres
 ROWS_FIRST, ROWS_NEXT = 10, 14  # parcels per page (the first page holds the header)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..catalog.barcodes import clean, read_scan
 from ..extensions import db
 from ..packing.models import Parcel, Shipment
-from ..timeutil import aware, utcnow  # noqa: F401 - aware: callers import it from here
+from ..timeutil import aware, utcnow
 from .models import CarrierCutoff, Manifest, ManifestParcel
 
 ACTIVE = ("expected", "scanned")

@@ -10,9 +10,8 @@ from ..extensions import db
 from ..packing import carriers
 from ..packing.carriers import EVENT_CODES, FAILURE_CODES
 from ..packing.models import Parcel, Shipment
-from ..timeutil import utcnow
+from ..timeutil import aware, utcnow
 from .models import TERMINAL_EVENTS, AfterSalesCase, ParcelTracking, TrackingEvent
-from .services import aware
 
 POLL_BATCH = 500
 MAX_EVENTS = 1000   # one webhook delivery

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from ..timeutil import aware, utcnow  # noqa: F401 - aware: callers import it from here
+from ..timeutil import aware, utcnow
 
 PERIODS = {"today": 0, "7d": 7, "30d": 30}
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import lazyload
 from ..accounts.models import Device, User
 from ..extensions import db
 from ..sync.models import ScanRecord
-from ..timeutil import utcnow
-from .clock import age_seconds, aware
+from ..timeutil import aware, utcnow
+from .clock import age_seconds
 
 
 def silent_after():

@@ -23,8 +23,8 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..orders.models import Order, OrderEvent
-from ..timeutil import utcnow
-from .clock import aware, day_start, local_date
+from ..timeutil import aware, utcnow
+from .clock import day_start, local_date
 from .models import KpiOrderDay, KpiRollup
 
 NAME = "order-days"

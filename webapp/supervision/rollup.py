@@ -19,8 +19,7 @@ from ..catalog.models import Location
 from ..extensions import db
 from ..picking.models import PickList, PickTask
 from ..sync.models import ScanRecord
-from ..timeutil import utcnow
-from .clock import aware
+from ..timeutil import aware, utcnow
 from .models import KpiHour, KpiRollup
 
 NAME = "picking-hours"
