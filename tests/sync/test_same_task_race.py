@@ -134,3 +134,14 @@ def test_two_synced_scans_of_one_task_both_count(on_postgres, device, scans):
     stored = db.session.scalars(select(ScanRecord.status).where(
         ScanRecord.scan_uuid.in_([u["id"] for u in units]))).all()
     assert stored == ["applied", "applied"]
+
+
+def test_a_screen_action_that_still_loses_is_told_so_not_a_500(app):
+    """When the one-by-one path itself loses to another write (the ORM's version check,
+    StaleDataError at its flush), the person gets the 409 fragment, nothing is kept."""
+    from sqlalchemy.orm.exc import StaleDataError
+    with app.test_request_context("/picking/lists/1/scan", method="POST",
+                                  headers={"HX-Request": "true"}):
+        response = app.make_response(app.handle_user_exception(StaleDataError("pick_task")))
+    assert response.status_code == 409
+    assert "This conflicts with a change made meanwhile." in response.get_data(as_text=True)
