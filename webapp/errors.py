@@ -2,6 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -44,12 +45,19 @@ def register(app):
                                    "Reload the page and try again."))
 
     @app.errorhandler(StaleDataError)
-    def changed_meanwhile(_error):
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
         # A row written by another request since this one read it (a pick task's
-        # version, on PostgreSQL): nothing of this request is kept; say so.
+        # version), or PostgreSQL undoing this request to break a deadlock with
+        # another: nothing of it is kept, and doing it again is safe; say so.
+        from .conflicts import changed_meanwhile
         from .extensions import db
         db.session.rollback()
-        return render_error(409)
+        if changed_meanwhile(error):
+            app.logger.warning("changed meanwhile: %s", error)
+            return render_error(409)
+        app.logger.exception("unhandled error")
+        return render_error(500)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -9,10 +9,8 @@ second is seen waiting on a lock, then lets both finish. (SQLite takes its write
 at BEGIN IMMEDIATE: the second request reads only after the first commits.)
 """
 import threading
-import time
 
-import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from webapp.accounts.models import Device
 from webapp.catalog.models import Barcode, StockMovement
@@ -23,12 +21,7 @@ from webapp.picking.models import PickTask
 from webapp.sync import services as sync
 from webapp.sync.models import ScanRecord
 
-
-@pytest.fixture
-def on_postgres(walk):
-    if walk["app"].config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE: no two reads at once")
-    return walk
+from races import wait_for_lock_wait
 
 
 def _second_waits_for_first(app, first, second):
@@ -58,7 +51,7 @@ def _second_waits_for_first(app, first, second):
     assert first_done.wait(30)
     b = threading.Thread(target=run, args=("second", second, False))
     b.start()
-    waited = _wait_for_lock_wait()
+    waited = wait_for_lock_wait()
     release.set()
     a.join(30)
     b.join(30)
@@ -66,20 +59,6 @@ def _second_waits_for_first(app, first, second):
     assert waited, "the second scan never waited on the first (the race was not set up)"
     db.session.expire_all()
     return results
-
-
-def _wait_for_lock_wait(timeout=10):
-    """True once a backend of this database waits on a row lock."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = db.session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'"))
-        db.session.commit()
-        if waiting:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _barcode(task):

@@ -18,13 +18,14 @@ from flask import g
 from sqlalchemy import bindparam, func, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User, UserRole
 from ..accounts.services import (device_scan_problem, known_sign_in, note_device,
                                  signed_in_column)
 from ..catalog.stock import StockError
+from ..conflicts import changed_meanwhile
 from ..audit.trail import acting_as
 from ..bulksql import as_arrays, by_column, one_of, unnested
 from ..extensions import db
@@ -208,7 +209,8 @@ def _duplicate(scan_id):
 
 
 # Times a scan is judged again when a row it read was written by another scan at the
-# same instant (PostgreSQL; a pick task's version): each try reads what that one wrote.
+# same instant (PostgreSQL; a pick task's version), or its savepoint was undone to break
+# a deadlock: each try reads what the other one wrote.
 STALE_TRIES = 3
 
 
@@ -226,7 +228,9 @@ def apply(record):
             record.status, record.reason = "conflict", str(error)
         except Rejected as error:
             record.status, record.reason = "rejected", str(error)
-        except StaleDataError:
+        except (StaleDataError, DBAPIError) as error:
+            if not changed_meanwhile(error):
+                raise
             continue  # the savepoint is undone; judge again against what was written
         return record
     record.status, record.reason = "conflict", "its task kept changing under other scans"

@@ -2,9 +2,11 @@
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from ..access import allow, device_token
 from ..accounts.services import signed_in_on
+from ..conflicts import changed_meanwhile
 from ..extensions import csrf, db
 from ..limits import MAX_INT, whole_number
 from ..orders.models import Order
@@ -40,13 +42,27 @@ def post_scans():
     if device is not None and body.get("device_id") not in (None, device.id):
         return jsonify(error="device_id does not match the device token."), 403
     user = None if device is not None else current_user
-    results, batch_id = services.receive(body, device, session_user=user)
-    db.session.commit()
+    results, batch_id = _received(body, device, user)
     if batch_id:
         # Redis down here, or this process dying right now, leaves the batch stored:
         # the sweep (at worker start and every minute, webapp/periodic.py) applies it.
         jobs.queue_batch(batch_id)
     return jsonify(results=results, batch_id=batch_id)
+
+
+def _received(body, device, user):
+    """services.receive, committed; done again when PostgreSQL undid it to break a
+    deadlock with another request (nothing of it was kept, and the device should not
+    wait for its next sync to try again). Still undone after that: the 409 handler."""
+    for attempt in range(services.STALE_TRIES):
+        try:
+            answer = services.receive(body, device, session_user=user)
+            db.session.commit()
+            return answer
+        except DBAPIError as error:
+            if not changed_meanwhile(error) or attempt == services.STALE_TRIES - 1:
+                raise
+            db.session.rollback()
 
 
 @bp.route("/api/v1/picklists/<int:list_id>/offline")
