@@ -7,6 +7,7 @@ second tab or a retry after a timeout finds the uuid taken and answers
 stored as a `conflict` for a supervisor, never dropped, never applied.
 """
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from functools import cache
 from itertools import groupby
 
 from flask import g
-from sqlalchemy import bindparam, func, null, select, union_all, update
+from sqlalchemy import bindparam, cast, func, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -337,49 +338,92 @@ class _Person:
 
 def _scanning_user(user_id, device_id=None):
     """The person a scan names (a _Person), or None; read once per request: a batch of
-    thousands of scans names the same one or two people. Read as plain rows, not a
-    User: loading the entity and its roles cost a synced scan more than its task.
-    Whether they signed in on the device comes in the same statement (for
+    thousands of scans names the same one or two people (_existing_uuids reads those
+    a request names ahead, in its own statement). Read as plain rows, not a User:
+    loading the entity and its roles cost a synced scan more than its task. Whether
+    they signed in on the device comes in the same statement (for
     device_scan_problem, which asks next)."""
     users = g.setdefault("scanning_users", {})
     if user_id not in users:
-        rows = db.session.execute(_USER, {"id": user_id, "device_id": device_id}).all()
-        users[user_id] = _Person(rows[0].id, rows[0].active, frozenset(
-            row.role for row in rows if row.role is not None)) if rows else None
-        if rows and device_id is not None:
-            known_sign_in(device_id, user_id, rows[0].signed_in)
+        _keep_people([user_id], db.session.execute(
+            _USER, {"id": user_id, "device_id": device_id}).all(), device_id)
     return users[user_id]
 
 
-_USER = (select(User.id, User.active, UserRole.role,
-                signed_in_column(bindparam("device_id"), User.id).label("signed_in"))
-         .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == bindparam("id")))
+def _keep_people(user_ids, rows, device_id):
+    """Keep the people read (rows of id, active, role, signed_in; several a person,
+    one per role) for _scanning_user; ids without rows name nobody."""
+    users = g.setdefault("scanning_users", {})
+    roles, facts = defaultdict(set), {}
+    for row in rows:
+        facts[row.user_id] = row
+        if row.role is not None:
+            roles[row.user_id].add(row.role)
+    for user_id in user_ids:
+        row = facts.get(user_id)
+        users[user_id] = row and _Person(user_id, row.active, frozenset(roles[user_id]))
+        if row is not None and device_id is not None:
+            known_sign_in(device_id, user_id, row.signed_in)
+
+
+def _person_columns():
+    """A person's columns for _keep_people: id, active, each role, signed in on the
+    device (bind parameter `device_id`)."""
+    return (User.id.label("user_id"), User.active, UserRole.role,
+            signed_in_column(bindparam("device_id"), User.id).label("signed_in"))
+
+
+_USER = (select(*_person_columns()).outerjoin(UserRole, UserRole.user_id == User.id)
+         .where(User.id == bindparam("id")))
+
+# The people one request may name, read ahead with its uuids: a device sends the scans
+# of the few people who signed in on it. More are read one by one as scans name them.
+PEOPLE_AHEAD = 20
 
 
 def _existing_uuids(scans, device=None):
     """The uuids of this batch already stored (the fast path for replays), and whether
     earlier scans of the device still wait for the job (then these wait behind them,
-    in order): one statement for a request of up to 500 scans."""
+    in order): one statement for a request of up to 500 scans, which also reads the
+    people the scans name (for _scanning_user: one round trip less for every scan a
+    handheld sends alone)."""
     ids = [s.get("id") for s in scans if isinstance(s, dict) and _is_uuid(s.get("id"))]
-    found, backlog = set(), False
+    people = list(dict.fromkeys(
+        user_id for s in scans if isinstance(s, dict)
+        and (user_id := _int(s.get("user_id"), None)) is not None))[:PEOPLE_AHEAD]
+    device_id = device.id if device is not None else None
+    found, backlog, rows = set(), False, []
     for start in range(0, max(len(ids), 1), 500):
-        for uuid_ in db.session.scalars(_STORED_UUIDS, {
-                "ids": ids[start:start + 500],
-                "device": device.id if device is not None and start == 0 else None}):
-            if uuid_ is None:
+        first = start == 0
+        for row in db.session.execute(_KNOWN, {
+                "ids": ids[start:start + 500], "device": device_id if first else None,
+                "people": people if first else [], "device_id": device_id}):
+            if row.scan_uuid is not None:
+                found.add(row.scan_uuid)
+            elif row.user_id is None:
                 backlog = True
             else:
-                found.add(uuid_)
+                rows.append(row)
+    _keep_people(people, rows, device_id)
     return found, backlog
 
 
-# Built once: every synced request asks. The second part gives one NULL row while a
-# stored scan of the device waits (device NULL: none).
-_STORED_UUIDS = union_all(
-    select(ScanRecord.scan_uuid).where(one_of(ScanRecord.scan_uuid, "ids")),
-    select(null()).where(select(ScanRecord.id).where(
+def _nothing(*columns):
+    """Typed NULLs standing in for other parts' columns in a UNION ALL (PostgreSQL
+    takes two untyped NULLs for text)."""
+    return [cast(null(), column.type).label(column.name) for column in columns]
+
+
+# Built once: every synced request asks. Rows of three kinds: a stored uuid; one row
+# of NULLs while a stored scan of the device waits (device NULL: none); a person's.
+_PERSON = _person_columns()
+_KNOWN = union_all(
+    select(ScanRecord.scan_uuid, *_nothing(*_PERSON)).where(one_of(ScanRecord.scan_uuid, "ids")),
+    select(*_nothing(ScanRecord.scan_uuid, *_PERSON)).where(select(ScanRecord.id).where(
         ScanRecord.device_id == bindparam("device"), ScanRecord.status == "stored")
-        .limit(1).exists()))
+        .limit(1).exists()),
+    select(*_nothing(ScanRecord.scan_uuid), *_PERSON)
+    .outerjoin(UserRole, UserRole.user_id == User.id).where(one_of(User.id, "people")))
 
 
 # A scan stored longer than this is shown to the supervisor as stuck: its job is late
