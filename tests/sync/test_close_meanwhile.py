@@ -3,7 +3,7 @@ lock: a list released by the supervisor after that read must stay released, not 
 written done over the release with its orders moved to picked. (PostgreSQL: on SQLite
 the job holds the write lock from before its read, so a release waits for it.)"""
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, insert, select, update
 
 from webapp.catalog.models import StockMovement
 from webapp.catalog.stock import ledger_mismatches
@@ -17,8 +17,9 @@ from webapp.sync.services import INLINE_LIMIT, apply_stored
 from test_scan_sync import count, post
 
 
-def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scans,
-                                                               monkeypatch):
+def _walked_offline(walk, device, scans):
+    """The whole demo list walked offline and sent as a stored backlog (PostgreSQL only):
+    (database url, the list, its tasks, the scans)."""
     url = walk["app"].config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         pytest.skip("SQLite: the job holds the write lock before it reads")
@@ -27,29 +28,39 @@ def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scan
                                .order_by(PickTask.sequence)).all()
     first = tasks[0]
     batch = [scans.make(first, first.location.code) for _ in range(INLINE_LIMIT)]
-    for task in tasks:  # the whole list walked offline: the backlog finishes it
+    for task in tasks:  # the backlog finishes the list
         batch += scans.complete(task)
     status, results = post(walk["app"].test_client(), device, batch)
     assert status == 200 and {r["status"] for r in results} == {"stored"}
-    order_ids = {task.order_id for task in tasks}
-    read, supervisor = scan_batch.World._read, create_engine(url)
+    return url, pick_list, tasks, batch
 
-    def read_then_released(world, records):
-        """The job's read, then the supervisor's release committing right after it
-        (another connection: the job's own transaction is still open)."""
+
+def _apply_with_a_write_after_the_read(monkeypatch, url, statement):
+    """apply_stored, with `statement` committed from another connection right after the
+    job's read (the job's own transaction still open)."""
+    read, other = scan_batch.World._read, create_engine(url)
+
+    def read_then_written(world, records):
         read(world, records)
-        with supervisor.begin() as connection:
-            connection.execute(update(PickList.__table__)
-                               .where(PickList.__table__.c.id == pick_list.id)
-                               .values(status="open", picker_id=None))
-    monkeypatch.setattr(scan_batch.World, "_read", read_then_released)
+        with other.begin() as connection:
+            connection.execute(statement)
+    monkeypatch.setattr(scan_batch.World, "_read", read_then_written)
     db.session.commit()
     try:
         apply_stored()
     finally:
-        supervisor.dispose()
+        other.dispose()
     db.session.commit()
     db.session.expire_all()
+
+
+def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scans,
+                                                               monkeypatch):
+    url, pick_list, tasks, batch = _walked_offline(walk, device, scans)
+    order_ids = {task.order_id for task in tasks}
+    # The supervisor's release, committed right after the job's read.
+    _apply_with_a_write_after_the_read(monkeypatch, url, update(PickList.__table__).where(
+        PickList.__table__.c.id == pick_list.id).values(status="open", picker_id=None))
     assert db.session.get(PickList, pick_list.id).status == "open"  # before: done
     assert set(db.session.scalars(select(Order.status).where(Order.id.in_(order_ids)))) \
         == {"picking"}
@@ -57,4 +68,26 @@ def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scan
     assert count(ScanRecord, ScanRecord.status == "applied") == 0
     assert count(ScanRecord, ScanRecord.status == "conflict") == len(batch)
     assert count(StockMovement, StockMovement.reason == "pick") == 0
+    assert ledger_mismatches() == []
+
+
+def test_a_list_given_a_task_after_the_job_read_it_stays_open(walk, device, scans,
+                                                              monkeypatch):
+    """A cancel of one of the list's orders adds its put-backs to the list after the job
+    read it (committed from another connection): the job's close must see them, not
+    close the list 'done' with put-backs nobody will walk."""
+    url, pick_list, tasks, batch = _walked_offline(walk, device, scans)
+    first = tasks[0]
+    putback = {"pick_list_id": pick_list.id, "sequence": tasks[-1].sequence + 1,
+               "kind": "putback", "order_id": first.order_id,
+               "order_line_id": first.order_line_id, "location_id": first.location_id,
+               "product_id": first.product_id, "quantity": 1, "cart_slot": first.cart_slot,
+               "picked_qty": 0, "location_confirmed": False, "status": "pending"}
+    _apply_with_a_write_after_the_read(monkeypatch, url,
+                                       insert(PickTask.__table__).values(putback))
+    assert db.session.get(PickList, pick_list.id).status == "in_progress"  # before: done
+    assert count(ScanRecord, ScanRecord.status == "applied") == len(batch)
+    left = db.session.scalars(select(PickTask).where(PickTask.pick_list_id == pick_list.id,
+                                                     PickTask.status == "pending")).all()
+    assert [task.kind for task in left] == ["putback"]
     assert ledger_mismatches() == []

@@ -175,7 +175,7 @@ def _complete(pick_list, task, user_id, device_id, message):
     stock, then close the list when nothing is left to walk."""
     move_picked(task, task.picked_qty, user_id, device_id)
     task.status, task.done_at = "done", utcnow()
-    upcoming = current_task(pick_list)
+    upcoming = task_left(pick_list)
     finished = upcoming is None and _close_list(pick_list, user_id)
     return ScanOutcome(True, message, upcoming, finished)
 
@@ -242,7 +242,33 @@ def settle_list(pick_list, user_id):
 
 def after_task(pick_list, user_id):
     """Close the list and move its orders on when no task is pending; True if closed."""
-    return current_task(pick_list) is None and _close_list(pick_list, user_id)
+    return task_left(pick_list) is None and _close_list(pick_list, user_id)
+
+
+def task_left(pick_list):
+    """current_task, made sure of under the list's row lock when it says None (the list
+    is about to close): a cancel may be adding its put-backs to this list right now.
+    Adders lock the list too (orders.services._route_back), so after this lock one has
+    either committed, and the second read sees its tasks, or waits for this close and
+    finds the list done. Without it, a list closed with put-backs on it nobody walks."""
+    task = current_task(pick_list)
+    if task is None:
+        lock_lists([pick_list.id])
+        task = current_task(pick_list)
+    return task
+
+
+def lock_lists(list_ids):
+    """Lock pick lists' rows (PostgreSQL; SQLite's writer already holds the database)
+    against each other's closers and adders (LIST_LOCK)."""
+    db.session.execute(select(PickList.id).where(PickList.id.in_(list_ids))
+                       .order_by(PickList.id).with_for_update(**LIST_LOCK))
+
+
+# FOR NO KEY UPDATE: it excludes the other closers and adders, but not the KEY SHARE
+# lock a foreign key check takes (a scan record naming the list): with FOR UPDATE a
+# cancel waited on the very scan whose close it had to wait for, and they deadlocked.
+LIST_LOCK = {"key_share": True}
 
 
 def _close_list(pick_list, user_id):
@@ -263,7 +289,12 @@ def close_lists_written(list_ids):
     """Mark lists in progress done in one UPDATE, with the audit entries _close_list's
     flush writes: the set-based close (scan_batch), which moves the orders itself.
     Returns how many were still in progress (a list released or reassigned since the
-    caller read it is left as it is; the caller undoes its work when that is short)."""
+    caller read it is left as it is; the caller undoes its work when that is short),
+    none of them when a task was added to one meanwhile (task_left says why)."""
+    lock_lists(list_ids)
+    if db.session.scalar(select(PickTask.id).where(
+            PickTask.pick_list_id.in_(list_ids), PickTask.status == "pending").limit(1)):
+        return 0
     table = PickList.__table__
     closed = db.session.execute(update(table).where(table.c.id.in_(list_ids),
                                                     table.c.status == "in_progress")
