@@ -9,7 +9,7 @@ from webapp.catalog.models import StockMovement
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.orders.models import Order
-from webapp.picking import scan_batch
+from webapp.picking import scan_rows
 from webapp.picking.models import PickList, PickTask
 from webapp.sync.models import ScanRecord
 from webapp.sync.services import INLINE_LIMIT, apply_stored
@@ -32,7 +32,7 @@ def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scan
     status, results = post(walk["app"].test_client(), device, batch)
     assert status == 200 and {r["status"] for r in results} == {"stored"}
     order_ids = {task.order_id for task in tasks}
-    read, supervisor = scan_batch.World._read, create_engine(url)
+    read, supervisor = scan_rows.ScanRows._read, create_engine(url)
 
     def read_then_released(world, records):
         """The job's read, then the supervisor's release committing right after it
@@ -42,7 +42,7 @@ def test_a_list_released_after_the_job_read_it_stays_released(walk, device, scan
             connection.execute(update(PickList.__table__)
                                .where(PickList.__table__.c.id == pick_list.id)
                                .values(status="open", picker_id=None))
-    monkeypatch.setattr(scan_batch.World, "_read", read_then_released)
+    monkeypatch.setattr(scan_rows.ScanRows, "_read", read_then_released)
     db.session.commit()
     try:
         apply_stored()
