@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from webapp.picking.batching import plan_batches, urgency  # noqa: E402
-from webapp.picking.routing import Layout, optimize, route_length, s_shape  # noqa: E402
+from webapp.picking.layout import Layout  # noqa: E402
+from webapp.picking.routing import optimize, route_length, s_shape  # noqa: E402
 
 ZONES, AISLES, BAYS, LEVELS = "ABCDE", 20, 25, 4
 CARRIERS = {"SF": 40, "YTO": 30, "EMS": 20, "Deppon": 10}

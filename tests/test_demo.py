@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 
 from webapp import demo
 from webapp.accounts.models import ROLES, User
-from webapp.catalog.barcodes import classify
 from webapp.catalog.models import Barcode, Location, Product
+from webapp.catalog.plain_codes import classify
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 

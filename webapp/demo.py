@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from .accounts.models import ROLES, User
 from .accounts.services import create_user
-from .catalog.barcodes import gs1_check_digit
 from .catalog.models import Barcode, Location, Product, Warehouse
+from .catalog.plain_codes import gs1_check_digit
 from .catalog.stock import move_stock
 from .extensions import db
 

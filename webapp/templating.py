@@ -70,7 +70,8 @@ def current_locale():
 def barcode_strings():
     """Every barcode problem's template and AI name in the page's language: the device
     translates the refusals of static/js/barcodes.js with them, as the server does."""
-    from .catalog.barcodes import AI_NAMES, MESSAGES
+    from .catalog.gs1 import AI_NAMES
+    from .catalog.scan_result import MESSAGES
     return {text: gettext(text) for text in MESSAGES + AI_NAMES}
 
 

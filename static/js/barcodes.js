@@ -51,7 +51,7 @@
     return null;
   }
 
-  // What is wrong with a code: a template of barcodes.py MESSAGES and its values (the
+  // What is wrong with a code: a template of scan_result.py MESSAGES and its values (the
   // page translates it: pick-rules.js refusal), and its English text.
   function problem(template, values) { return { template: template, values: values || {} }; }
 

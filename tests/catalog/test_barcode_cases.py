@@ -15,7 +15,9 @@ import pytest
 
 from real_parts import missing
 
-from webapp.catalog.barcodes import BarcodeError, clean, lookup_keys, parse
+from webapp.catalog.barcodes import lookup_keys, parse
+from webapp.catalog.plain_codes import clean
+from webapp.catalog.scan_result import BarcodeError
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_FILE = ROOT / "tests" / "cases" / "barcodes.json"

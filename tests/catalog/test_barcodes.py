@@ -1,8 +1,9 @@
 """Barcode rules: GS1 check digits, scanner prefixes, Code128, equivalent forms."""
 import pytest
 
-from webapp.catalog.barcodes import (BarcodeError, classify, clean, gs1_check_digit,
-                                     has_valid_check_digit, lookup_keys)
+from webapp.catalog.barcodes import lookup_keys
+from webapp.catalog.plain_codes import classify, clean, gs1_check_digit, has_valid_check_digit
+from webapp.catalog.scan_result import BarcodeError
 
 # Published examples (GS1 / manufacturers' packaging), each with a valid check digit.
 VALID = [

@@ -8,7 +8,8 @@ import pytest
 
 from webapp.picking import route_pool
 from webapp.picking.batching import plan_batches, urgency
-from webapp.picking.routing import Layout, plan_tour, route_length, s_shape
+from webapp.picking.layout import Layout
+from webapp.picking.routing import plan_tour, route_length, s_shape
 
 LAYOUT = Layout(["A", "B"], 10, 20)
 NOON, EVENING = datetime(2026, 1, 5, 12), datetime(2026, 1, 5, 17)

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from webapp.picking.routing import (Layout, distance_matrix, largest_gap, optimize, or_opt,
-                                    route_length, s_shape, tour_length, two_opt)
+from webapp.picking.layout import Layout
+from webapp.picking.routing import largest_gap, optimize, route_length, s_shape
+from webapp.picking.tour_search import distance_matrix, or_opt, tour_length, two_opt
 
 # One zone of 6 aisles of 9 bays: aisle length L = (9 + 1) * 1.5 = 15 m, aisle n at x = 3n.
 ONE_ZONE = Layout(["A"], 6, 9)

@@ -9,9 +9,10 @@ import random
 
 from test_routing import random_stops
 
-from webapp.picking import routing
-from webapp.picking.routing import (EPSILON, MAX_PASSES, Layout, optimize,
-                                    optimize_with_s_shape, s_shape)
+from webapp.picking import routing, tour_search
+from webapp.picking.layout import Layout
+from webapp.picking.routing import optimize, optimize_with_s_shape, s_shape
+from webapp.picking.tour_search import EPSILON, MAX_PASSES
 
 
 def old_two_opt(tour, dist):
@@ -78,9 +79,10 @@ def old_or_opt(tour, dist):
 def old_optimize(layout, stops):
     """optimize as it was: (stops in order, length)."""
     points, groups = routing._faces(layout, stops, None)
-    dist = routing.distance_matrix(points, layout.length)
-    tours = [routing._largest_gap_tour(points, layout.length)[0], routing.nearest_neighbour(dist)]
-    tour = min(tours, key=lambda t: routing.tour_length(t, dist))
+    dist = tour_search.distance_matrix(points, layout.length)
+    tours = [routing._largest_gap_tour(points, layout.length)[0],
+             tour_search.nearest_neighbour(dist)]
+    tour = min(tours, key=lambda t: tour_search.tour_length(t, dist))
     old_two_opt(tour, dist)
     if len(points) > 3:
         for _ in range(MAX_PASSES):
@@ -88,7 +90,7 @@ def old_optimize(layout, stops):
             if not old_or_opt(tour, dist):
                 break
     baseline = routing._s_shape_tour(points, layout.length)[0]
-    walked, s_walked = routing.tour_length(tour, dist), routing.tour_length(baseline, dist)
+    walked, s_walked = tour_search.tour_length(tour, dist), tour_search.tour_length(baseline, dist)
     if s_walked <= walked:
         tour, walked = baseline, s_walked
     return routing._expand(tour, groups), walked

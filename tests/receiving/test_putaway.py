@@ -8,6 +8,7 @@ from webapp.catalog.models import Barcode, Location, Product, StockLevel, StockM
 from webapp.catalog.stock import ledger_mismatches, move_stock, on_hand
 from webapp.extensions import db
 from webapp.picking import routing
+from webapp.picking.layout import Layout
 from webapp.queues import enqueue
 from webapp.receiving import putaway, services, walk
 from webapp.receiving.jobs import plan_putaway
@@ -60,7 +61,7 @@ def test_a_bin_already_holding_the_product_with_room_comes_first(warehouse, rece
     rest = [t for t in run.tasks if t not in held]
     assert sum(t.quantity for t in rest) == 5
     # The rest go to empty bins of the product's zone, the nearest to where it is.
-    layout = routing.Layout.from_locations(db.session.scalars(select(Location).where(
+    layout = Layout.from_locations(db.session.scalars(select(Location).where(
         Location.type == "storage")).all())
     chosen = {t.suggested_location_id for t in rest}
     assert all(t.suggested.zone == "B" for t in rest)
@@ -103,7 +104,7 @@ def test_walks_are_routed_like_the_waves(warehouse, receipt, user_id):
     _receipt, run = received(receipt, user_id, lines)
     putaway.plan(run)
     db.session.commit()
-    layout = routing.Layout.from_locations(db.session.scalars(select(Location).where(
+    layout = Layout.from_locations(db.session.scalars(select(Location).where(
         Location.type == "storage")).all())
     by_walk = {}
     for task in run.tasks:

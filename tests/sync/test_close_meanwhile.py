@@ -9,7 +9,7 @@ from webapp.catalog.models import StockMovement
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.orders.models import Order
-from webapp.picking import scan_batch
+from webapp.picking import scan_rows
 from webapp.picking.models import PickList, PickTask
 from webapp.sync.models import ScanRecord
 from webapp.sync.services import INLINE_LIMIT, apply_stored
@@ -38,13 +38,13 @@ def _walked_offline(walk, device, scans):
 def _apply_with_a_write_after_the_read(monkeypatch, url, statement):
     """apply_stored, with `statement` committed from another connection right after the
     job's read (the job's own transaction still open)."""
-    read, other = scan_batch.World._read, create_engine(url)
+    read, other = scan_rows.ScanRows._read, create_engine(url)
 
     def read_then_written(world, records):
         read(world, records)
         with other.begin() as connection:
             connection.execute(statement)
-    monkeypatch.setattr(scan_batch.World, "_read", read_then_written)
+    monkeypatch.setattr(scan_rows.ScanRows, "_read", read_then_written)
     db.session.commit()
     try:
         apply_stored()

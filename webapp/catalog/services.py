@@ -3,8 +3,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from .barcodes import BarcodeError, classify, read_scan
+from .barcodes import read_scan
 from .models import LOCATION_TYPES, Barcode, Location, Product, StockLevel, Warehouse
+from .plain_codes import classify
+from .scan_result import BarcodeError
 
 
 MAX_INT = 2**31 - 1  # the largest INTEGER PostgreSQL stores; larger values are refused
@@ -75,10 +77,10 @@ def refusal(scan):
 
 
 def _translated(problem):
-    """One barcode problem in the person's language (templates: barcodes.MESSAGES)."""
+    """One barcode problem in the person's language (templates: scan_result.MESSAGES)."""
     values = dict(problem["values"])
     if "name" in values:
-        values["name"] = _(values["name"])  # the AI's name (barcodes.AI_NAMES)
+        values["name"] = _(values["name"])  # the AI's name (gs1.AI_NAMES)
     return _(problem["template"], **values)
 
 

@@ -7,7 +7,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..catalog.barcodes import clean, read_scan
+from ..catalog.barcodes import read_scan
+from ..catalog.plain_codes import clean
 from ..extensions import db
 from ..packing.models import Parcel, Shipment
 from ..timeutil import aware, utcnow

@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..catalog.barcodes import clean
+from ..catalog.plain_codes import clean
 from ..extensions import db
 from .models import BoxPreset
 

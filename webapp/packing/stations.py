@@ -4,7 +4,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..catalog.barcodes import clean
+from ..catalog.plain_codes import clean
 from ..extensions import db
 from .models import PackingStation
 

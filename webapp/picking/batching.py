@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from webapp.picking.route_pool import optimize_many
-from webapp.picking.routing import Layout, get_field
+from webapp.picking.layout import Layout, get_field
 
 # Candidates per tier at a time. Work per cart grows with the window: without one, a
 # single tier of 30,000 orders took 3x as long as with it (and walked 6% less).

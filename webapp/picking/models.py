@@ -100,7 +100,7 @@ class PickTask(db.Model):
     # Bumped by every write of the task, which names the version it read (the ORM's
     # version_id_col, scan_batch's Core UPDATE by hand): on PostgreSQL two scans of one
     # task at the same instant read the same progress, and the second write now finds
-    # no row (StaleDataError / scan_batch.StaleTask) instead of counting the unit again.
+    # no row (StaleDataError / scan_writes.StaleTask) instead of counting the unit again.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pick_list: Mapped[PickList] = relationship(back_populates="tasks")

@@ -17,7 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
 
-from .routing import Layout, Route, _expand, _faces, plan_tour
+from .layout import Layout
+from .routing import Route, _expand, _faces, plan_tour
 
 # Below this many lists starting the workers (~50 ms) costs more than it saves.
 MIN_LISTS = 200

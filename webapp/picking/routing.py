@@ -1,29 +1,9 @@
-"""Walking routes through the storage area: the layout model and three routing policies.
+"""Walking routes through the storage area: three routing policies.
 
 Pure code: no database, no Flask. Wave planning (``batching.py``) calls ``optimize``.
-
-Layout model
-------------
-Every storage location has ``(zone: str, aisle: int >= 1, bay: int >= 1, level: int)``.
-
-* Zones are blocks of ``aisles_per_zone`` parallel aisles, laid side by side in the order of
-  ``Layout.zones``, with one aisle-width gap between blocks::
-
-      global_aisle = zone_index * (aisles_per_zone + 1) + aisle        # 1, 2, ... never 0
-
-* Every aisle runs from the front cross-aisle (y = 0) to the back cross-aisle
-  (y = L = (bays_per_aisle + 1) * BAY_DEPTH); both cross-aisles run the full width.
-* The pick face of bay b is at ``(x, y) = (global_aisle * AISLE_WIDTH, b * BAY_DEPTH)``.
-  Level (height) adds no walking.
-* The depot, where every route starts and ends (carts are collected there and dropped at
-  packing), is on the front cross-aisle at x = 0, left of the first aisle.
-
-Walking distance in metres between two points (the shortest path in this layout)::
-
-    same aisle (x1 == x2):  |y1 - y2|
-    different aisles:       min(y1 + y2, (L - y1) + (L - y2)) + |x1 - x2|
-
-that is, leave by the front or by the back cross-aisle, whichever is shorter.
+Where pick faces are and how far apart is ``layout``; the local search ``optimize`` runs
+on tours of node numbers is ``tour_search``. This module turns stops into faces and
+tours back into stops, and holds the two aisle-by-aisle policies.
 
 Routes
 ------
@@ -38,104 +18,17 @@ of a location are adjacent. Every policy returns ``Route(stops, length)``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import add, sub
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-AISLE_WIDTH = 3.0  # metres between the centre lines of neighbouring aisles
-BAY_DEPTH = 1.5  # metres between neighbouring bays along an aisle
-MAX_PASSES = 8  # local-search passes; measured enough to converge on lists of 100 faces
-EPSILON = 1e-9  # moves must gain more than rounding noise, or 2-opt could cycle
-
-
-def get_field(obj: Any, name: str, default: Any = None) -> Any:
-    """Return ``obj[name]`` for a mapping, ``obj.name`` otherwise (``default`` if absent)."""
-    if type(obj) is dict:  # the common cases first, without the slower abstract-class check
-        return obj.get(name, default)
-    if isinstance(obj, tuple):  # a named tuple (a PickStop)
-        return getattr(obj, name, default)
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def location_coords(loc: Any) -> tuple[str, int, int, int]:
-    """Return ``(zone, aisle, bay, level)`` of a location object, mapping or tuple."""
-    if isinstance(loc, tuple | list):
-        zone, aisle, bay, *rest = loc
-        return zone, aisle, bay, (rest[0] if rest else 0)
-    return (get_field(loc, "zone"), get_field(loc, "aisle"), get_field(loc, "bay"),
-            get_field(loc, "level", 0) or 0)
+from .layout import Layout, get_field, location_coords, point_distance
+from .tour_search import (MAX_PASSES, _two_opt, distance_matrix, improve, nearest_neighbour,
+                          tour_length)
 
 
 def stop_location(stop: Any) -> Any:
     """Default stop key: the stop's ``location``."""
     return get_field(stop, "location")
-
-
-def point_distance(p: tuple[float, float], q: tuple[float, float], length: float) -> float:
-    """Walking distance between two points of a layout whose aisles are ``length`` long."""
-    (x1, y1), (x2, y2) = p, q
-    if x1 == x2:
-        return abs(y1 - y2)
-    return min(y1 + y2, 2 * length - y1 - y2) + abs(x1 - x2)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Zones of parallel aisles between a front and a back cross-aisle (see module doc)."""
-
-    zones: tuple[str, ...]
-    aisles_per_zone: int
-    bays_per_aisle: int
-    _zone_index: dict = field(init=False, repr=False, compare=False)
-    _points: dict = field(init=False, repr=False, compare=False)  # location tuple -> (x, y)
-
-    def __post_init__(self):
-        object.__setattr__(self, "zones", tuple(self.zones))
-        if not self.zones or self.aisles_per_zone < 1 or self.bays_per_aisle < 1:
-            raise ValueError("a layout needs zones, aisles and bays")
-        object.__setattr__(self, "_zone_index", {z: i for i, z in enumerate(self.zones)})
-        object.__setattr__(self, "_points", {})
-
-    @classmethod
-    def from_locations(cls, rows: Iterable[Any], zones: Sequence[str] | None = None) -> Layout:
-        """Size a layout to fit location rows; rows with aisle or bay < 1 (docks) are skipped.
-
-        Zones are laid out in the order given, else in sorted order of their names.
-        """
-        faces = [c for c in map(location_coords, rows) if c[1] >= 1 and c[2] >= 1]
-        if not faces:
-            raise ValueError("no storage locations to build a layout from")
-        return cls(tuple(zones) if zones else tuple(sorted({c[0] for c in faces})),
-                   max(c[1] for c in faces), max(c[2] for c in faces))
-
-    @property
-    def length(self) -> float:
-        """Aisle length L: front cross-aisle (y = 0) to back cross-aisle."""
-        return (self.bays_per_aisle + 1) * BAY_DEPTH
-
-    def point(self, loc: Any) -> tuple[float, float]:
-        """The ``(x, y)`` of a location's pick face; ValueError if it is not in the layout.
-
-        Remembered per location tuple: a wave asks for each of 300,000 lines twice."""
-        known = self._points.get(loc) if isinstance(loc, tuple) else None
-        if known is not None:
-            return known
-        zone, aisle, bay, _ = location_coords(loc)
-        index = self._zone_index.get(zone)
-        if index is None or not (1 <= aisle <= self.aisles_per_zone
-                                 and 1 <= bay <= self.bays_per_aisle):
-            raise ValueError(f"location {zone}-{aisle}-{bay} is outside the layout")
-        point = (index * (self.aisles_per_zone + 1) + aisle) * AISLE_WIDTH, bay * BAY_DEPTH
-        if isinstance(loc, tuple):
-            self._points[loc] = point
-        return point
-
-    def distance(self, a: Any, b: Any) -> float:
-        """Walking distance in metres between two locations."""
-        return point_distance(self.point(a), self.point(b), self.length)
 
 
 class Route(NamedTuple):
@@ -173,21 +66,6 @@ def _by_aisle(points):
     for node, (x, y) in enumerate(points, 1):
         aisles.setdefault(x, []).append((y, node))
     return [(x, sorted(aisles[x])) for x in sorted(aisles)]
-
-
-def distance_matrix(points: Sequence[tuple[float, float]], length: float) -> list[list[float]]:
-    """Distances between the depot (node 0) and ``points`` (nodes 1..n), as rows."""
-    pts = [(0.0, 0.0), *points]
-    back = 2 * length
-    # point_distance inlined (no calls to min) as this runs once per pick list
-    return [[abs(y1 - y2) if x1 == x2 else
-             (y1 + y2 if y1 + y2 <= length else back - y1 - y2) + abs(x1 - x2)
-             for x2, y2 in pts] for x1, y1 in pts]
-
-
-def tour_length(tour: Sequence[int], dist: Sequence[Sequence[float]]) -> float:
-    """Length of a tour of node numbers."""
-    return sum(dist[a][b] for a, b in zip(tour, tour[1:]))
 
 
 def _return_visit(x, picks):
@@ -236,120 +114,6 @@ def _largest_gap_tour(points, length):
     for front in reversed(fronts):  # home along the front cross-aisle
         tour += [n for _, n in front]
     return tour + [0], walked
-
-
-# ------------------------------------------------------------------ local search
-
-def nearest_neighbour(dist: Sequence[Sequence[float]]) -> list[int]:
-    """A tour from the depot that always walks to the closest face not yet visited."""
-    left, tour, here = set(range(1, len(dist))), [0], 0
-    while left:
-        row = dist[here]
-        here = min(left, key=row.__getitem__)
-        left.remove(here)
-        tour.append(here)
-    return tour + [0]
-
-
-def _edges(tour, dist):
-    """The length of each leg of a tour."""
-    return [dist[a][b] for a, b in zip(tour, tour[1:])]
-
-
-def two_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES) -> int:
-    """Improve a tour in place by reversing segments (2-opt); return the moves made.
-
-    For each edge (a, b) the best exchange with a later edge (c, d) is applied at once;
-    passes stop when one improves nothing, or after ``passes``.
-    """
-    return _two_opt(tour, dist, passes)[0]
-
-
-def _two_opt(tour, dist, passes):
-    """two_opt, also telling whether it stopped at a local optimum (a pass found nothing)."""
-    moves, n = 0, len(tour)
-    for _ in range(passes):
-        improved, edges = False, _edges(tour, dist)
-        for i in range(n - 3):
-            row_a, row_b = dist[tour[i]], dist[tour[i + 1]]
-            # the gain of each exchange, edge (a, b) aside: ac + bd - cd, every step in C
-            deltas = list(map(sub, map(add, map(row_a.__getitem__, tour[i + 2:-1]),
-                                        map(row_b.__getitem__, tour[i + 3:])), edges[i + 2:]))
-            best = min(deltas)
-            if best - edges[i] < -EPSILON:
-                j = i + 2 + deltas.index(best)
-                tour[i + 1:j + 1] = tour[j:i:-1]
-                edges[i + 1:j] = edges[j - 1:i:-1]
-                edges[i], edges[j] = row_a[tour[i + 1]], row_b[tour[j + 1]]
-                improved, moves = True, moves + 1
-        if not improved:
-            return moves, True
-    return moves, False
-
-
-def or_opt(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES) -> int:
-    """Improve a tour in place by moving runs of 1-3 faces elsewhere (Or-opt, Or 1976).
-
-    A run may be reinserted either way round; return the number of moves made.
-    """
-    moves = 0
-    for _ in range(passes):
-        improved, edges = False, _edges(tour, dist)
-        for size in (1, 2, 3):
-            i = 1
-            while i + size < len(tour):
-                # most runs gain nothing by leaving: _move_run's first test, without a call
-                if (edges[i - 1] + edges[i + size - 1] - dist[tour[i - 1]][tour[i + size]]
-                        <= EPSILON):
-                    i += 1
-                elif _move_run(tour, dist, edges, i, size):
-                    improved, moves, edges = True, moves + 1, _edges(tour, dist)
-                else:
-                    i += 1
-        if not improved:
-            break
-    return moves
-
-
-def _move_run(tour, dist, edges, i, size):
-    """Move ``tour[i:i + size]`` to its best place if that shortens the tour."""
-    p, s0, s1, q = tour[i - 1], tour[i], tour[i + size - 1], tour[i + size]
-    d_pq = dist[p][q]
-    gain = edges[i - 1] + edges[i + size - 1] - d_pq
-    if gain <= EPSILON:
-        return False
-    rest = tour[:i] + tour[i + size:]
-    rest_edges = edges[:i - 1] + [d_pq] + edges[i + size:]
-    get0, get1 = dist[s0].__getitem__, dist[s1].__getitem__
-    # a + b - e for each gap of the rest, in C (map) as in two_opt
-    costs = list(map(sub, map(add, map(get0, rest), map(get1, rest[1:])), rest_edges))
-    best, flip = min(costs), False
-    if size > 1:
-        turned = list(map(sub, map(add, map(get1, rest), map(get0, rest[1:])), rest_edges))
-        if min(turned) < best:
-            costs, best, flip = turned, min(turned), True
-    if best >= gain - EPSILON:
-        return False
-    where = costs.index(best) + 1
-    run = tour[i:i + size]
-    tour[:] = rest[:where] + (run[::-1] if flip else run) + rest[where:]
-    return True
-
-
-def improve(tour: list[int], dist: Sequence[Sequence[float]], passes: int = MAX_PASSES,
-            two_opt_done: bool = False) -> list:
-    """2-opt then Or-opt, repeated while Or-opt still finds something; returns the tour.
-
-    ``two_opt_done``: the tour is already a 2-opt optimum, so the first 2-opt round
-    (one full pass that can find nothing) is skipped; the tour that comes out is the same.
-    """
-    for _ in range(passes):
-        if not two_opt_done:
-            _two_opt(tour, dist, passes)
-        two_opt_done = False
-        if not or_opt(tour, dist, passes):
-            break
-    return tour
 
 
 # ------------------------------------------------------------------ public routes

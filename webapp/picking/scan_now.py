@@ -23,7 +23,9 @@ from ..orders.models import Order
 from ..sync.actions import OneByOne
 from . import services
 from .models import PickList, PickTask, Reservation
-from .scan_batch import TASK_FACTS, World, _close, _List, _Reservation
+from .scan_batch import World
+from .scan_rows import TASK_FACTS, _List, _Reservation
+from .scan_writes import _close
 
 
 def judge_now(record):

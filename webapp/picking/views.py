@@ -113,7 +113,7 @@ def _task_context(pick_list, outcome):
 def _task_fragment(list_id, outcome):
     """Render the task fragment for the list as it is now."""
     # Read in the scan's transaction: the fast path's Core writes expired the session's
-    # copies of what they wrote (scan_batch._forget), the ORM path's are current. (A
+    # copies of what they wrote (scan_writes._forget), the ORM path's are current. (A
     # refresh() here read the list a second time, a statement of every screen scan.)
     pick_list = db.session.get(PickList, list_id)
     if pick_list is None:

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..orders.models import Order, OrderLine
 from ..timeutil import utcnow
 from . import batching, routing
+from .layout import Layout
 from .allocation import allocate_pending
 from .models import PickList, PickTask, Reservation, Wave
 
@@ -117,7 +118,7 @@ def layout_of_storage():
     """The walking layout of every active storage location."""
     rows = db.session.execute(select(Location.zone, Location.aisle, Location.bay, Location.level)
                               .where(Location.type == "storage", Location.active.is_(True)))
-    return routing.Layout.from_locations([tuple(row) for row in rows])
+    return Layout.from_locations([tuple(row) for row in rows])
 
 
 def _orders_for_batching(unplanned, stops):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..catalog.models import Location, StockLevel
 from ..extensions import db
 from ..picking import routing
+from ..picking.layout import Layout
 from ..timeutil import utcnow
 from .models import PutawayRun, PutawayTask
 
@@ -110,7 +111,7 @@ class _Bins:
         if not rows:
             raise PutawayError(_("There are no storage bins to put stock away to."))
         self.by_id = {row.id: row for row in rows}
-        self.layout = routing.Layout.from_locations(
+        self.layout = Layout.from_locations(
             [(r.zone, r.aisle, r.bay, r.level) for r in rows])
         self.used = defaultdict(int)          # units in (or planned for) each bin
         self.holding = defaultdict(list)      # product -> bins holding it
