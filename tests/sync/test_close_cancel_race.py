@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from webapp.catalog.models import Barcode, StockMovement
 from webapp.extensions import db
 from webapp.orders.models import Order
-from webapp.picking import scan_now
+from webapp.picking import closing, scan_now
 from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask
 from webapp.sync.models import ScanRecord
@@ -57,7 +57,7 @@ def test_the_finishing_scan_and_a_cancel_at_once(on_postgres, device, scans, mon
     # Pause the scan after it wrote its task, before it moves the list's orders on,
     # until the cancel (which locks the order first) waits on the scan's task.
     paused, go = threading.Event(), threading.Event()
-    orders_of = picking._orders_of
+    orders_of = closing.orders_of
 
     def pausing(a_list):
         if threading.current_thread().name == "scan" and not go.is_set():
@@ -65,7 +65,7 @@ def test_the_finishing_scan_and_a_cancel_at_once(on_postgres, device, scans, mon
             go.wait(30)
         return orders_of(a_list)
 
-    monkeypatch.setattr(picking, "_orders_of", pausing)
+    monkeypatch.setattr(closing, "orders_of", pausing)
     answers = {}
 
     def scan():

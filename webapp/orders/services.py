@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..picking.allocation import release_order
 from ..picking.models import PickList, PickTask, Reservation
-from ..picking.services import LIST_LOCK, move_picked, settle_list
+from ..picking.closing import LIST_LOCK, settle_list
+from ..picking.services import move_picked
 from ..timeutil import utcnow
 from . import intake, putback
 from .models import ADDRESS_FIELDS, Order, OrderException, OrderLine
@@ -143,7 +144,7 @@ def _route_back(order, picked_tasks, midway=()):
     """
     every = list(midway) + list(picked_tasks)
     live = next((t.pick_list for t in every if t.pick_list.status == "in_progress"), None)
-    # Still walked once its row is locked? (picking.services.task_left says why.)
+    # Still walked once its row is locked? (picking.closing.task_left says why.)
     if live is not None and db.session.scalar(select(PickList.status).where(
             PickList.id == live.id).with_for_update(**LIST_LOCK)) != "in_progress":
         live = None

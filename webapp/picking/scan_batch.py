@@ -9,7 +9,7 @@ and written in a few (task progress, ledger lines and levels through
 catalog.stock.move_stock_many, reservations, order lines).
 
 The lists the run's scans finished are closed after its writes, set-based, by the
-rule the online close uses (services.order_after_list: orders move on to picked or
+rule the online close uses (closing.order_after_list: orders move on to picked or
 short, with their events; audited as the scan that finished each list); closing
 changes nothing the judging of later scans reads. Anything the in-memory copy
 does not cover (no packing area, a reservation the level no longer holds) raises
@@ -29,7 +29,7 @@ from ..orders.models import Order, OrderLine
 from ..orders.states import transition_many
 from ..sync.actions import Conflict, OneByOne, Rejected
 from ..timeutil import utcnow
-from . import services
+from . import closing, services
 from .judging import apply_verdict, completes, judge, reservation_split
 from .models import PickList, PickTask, Reservation
 from .scan_rows import ScanRows
@@ -118,25 +118,25 @@ class World(ScanRows):
 
     def close_lists(self):
         """Close the finished lists in the order they finished, set-based, by the online
-        rule (services.order_after_list), each as the scan that finished it: the same
-        rows, events and audit entries as services.after_task, without loading them."""
+        rule (closing.order_after_list), each as the scan that finished it: the same
+        rows, events and audit entries as closing.after_task, without loading them."""
         moved = set()
         for record in self.closing:
             tasks = self.tasks_of[record.pick_list_id]
             moves = []
             for order_id in sorted({task.order_id for task in tasks}):
                 order = self.orders[order_id]
-                to = services.order_after_list(
+                to = closing.order_after_list(
                     order, [task for task in tasks if task.order_id == order_id],
                     lambda order_id=order_id: db.session.execute(_LINES_OF, {"o": order_id}))
                 if to is not None:
                     moves.append((order_id, order.status, to, record.user_id,
-                                  services.CLOSING_NOTES[to]))
+                                  closing.CLOSING_NOTES[to]))
                     order.status = to
             with _acting(record):
                 # Read unlocked: a release, a reassignment or an order's cancel committed
                 # since then leaves its row as it was, and the run goes one by one.
-                if services.close_lists_written([record.pick_list_id]) != 1 \
+                if closing.close_lists_written([record.pick_list_id]) != 1 \
                         or transition_many(moves) != len(moves):
                     raise StaleTask("a list or an order changed meanwhile")
             moved.update(order_id for order_id, *_rest in moves)

@@ -12,7 +12,7 @@ from ..audit.trail import acting_as
 from ..extensions import db
 from ..orders.models import OrderLine
 from ..sync.actions import OneByOne
-from . import services
+from . import closing
 from .models import PickList, PickTask, Reservation
 
 
@@ -26,7 +26,7 @@ def _close(record):
     """Close the list the scan finished through the online service (its orders move
     on), audited as the scan's person and device."""
     with _acting(record):
-        services.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
+        closing.after_task(db.session.get(PickList, record.pick_list_id), record.user_id)
         db.session.flush()  # the audit entries are written now, as the scan's
 
 

@@ -19,8 +19,9 @@ from ..orders.states import transition
 from .allocation import lock_levels, release_order, reserve_line
 from .judging import reservation_split
 from .models import SHORT_REASONS, PickTask, Reservation
-from .services import (PickingError, ScanOutcome, after_task, current_task, move_picked,
-                       owned_list, settle_list, staging_location_id)
+from .closing import after_task, settle_list
+from .services import (PickingError, ScanOutcome, current_task, move_picked, owned_list,
+                       staging_location_id)
 
 
 def short_pick(list_id, task_id, user_id, reason, device_id=None):
