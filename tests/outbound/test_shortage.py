@@ -166,6 +166,32 @@ def test_cancelling_an_untouched_order_tells_the_picker_once(warehouse, make_pla
     assert picking.scan(list_id, picker, task.location.code).ok  # once only
 
 
+def test_cancelling_an_order_in_the_cart_says_its_units_go_back_at_the_end(
+        warehouse, make_planned, user_id):
+    """Its units are in the cart and other tasks come first: the notice says so, then
+    the put-backs come at the end of the walk (seen on a 360 px phone: "no longer
+    needed" alone left the picker with units in the cart and nothing said about them)."""
+    sku_a, sku_b = skus_by_bins(2, -1, min_qty=2)
+    make_planned([[(sku_a, 1)], [(sku_b, 1)]])
+    list_id = db.session.scalar(select(PickList.id))
+    picker = user_id("picker")
+    picking.start_list(list_id, picker)
+    walk_task(list_id, picker, fresh(list_id))  # the first order's unit in the cart
+    db.session.commit()
+    first = db.session.scalar(select(PickTask).where(PickTask.status == "done"))
+    cancel_order(first.order_id, user_id("supervisor"))
+    db.session.commit()
+    task = fresh(list_id)
+    outcome = picking.scan(list_id, picker, task.location.code)
+    number = db.session.get(Order, first.order_id).number
+    assert not outcome.ok and outcome.message == (
+        f"Order {number} was cancelled: its items are no longer needed; what you picked "
+        "for it goes back at the end of this list. That scan was not counted.")
+    walk_task(list_id, picker, fresh(list_id))  # the other order's task
+    putback = fresh(list_id)
+    assert putback.kind == "putback" and putback.order_id == first.order_id
+
+
 def test_find_stock_shows_the_blocked_bin_with_who_and_why(walking_one, sign_in, warehouse):
     order_id, list_id, picker, task = walking_one
     short_pick(list_id, task.id, picker, "empty")

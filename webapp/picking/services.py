@@ -136,10 +136,23 @@ def _cancel_notice(pick_list):
     if task is not None and task.kind == "putback" and task.order_id == order.id:
         message = _("Order %(number)s was cancelled: put back what you picked for it. "
                     "That scan was not counted.", number=order.number)
+    elif _putbacks_later(pick_list, order):
+        # Its units are in the cart: say what happens to them, not only "not needed"
+        # (the put-backs come at the end of the walk, after the tasks still to pick).
+        message = _("Order %(number)s was cancelled: its items are no longer needed; "
+                    "what you picked for it goes back at the end of this list. "
+                    "That scan was not counted.", number=order.number)
     else:
         message = _("Order %(number)s was cancelled: its items are no longer needed. "
                     "That scan was not counted.", number=order.number)
     return ScanOutcome(False, message, task)
+
+
+def _putbacks_later(pick_list, order):
+    """True when the list still holds put-backs of the order (its units in the cart)."""
+    return db.session.scalar(select(PickTask.id).where(
+        PickTask.pick_list_id == pick_list.id, PickTask.order_id == order.id,
+        PickTask.kind == "putback", PickTask.status == "pending").limit(1)) is not None
 
 
 def _pending_task(pick_list, task_id):
