@@ -8,8 +8,6 @@ stock a second time. Each test holds the first scan's transaction open until the
 second is seen waiting on a lock, then lets both finish. (SQLite takes its write lock
 at BEGIN IMMEDIATE: the second request reads only after the first commits.)
 """
-import threading
-
 from sqlalchemy import func, select
 
 from webapp.accounts.models import Device
@@ -21,43 +19,18 @@ from webapp.picking.models import PickTask
 from webapp.sync import services as sync
 from webapp.sync.models import ScanRecord
 
-from races import wait_for_lock_wait
+from racing import race
 
 
 def _second_waits_for_first(app, first, second):
     """Run `first` and keep its transaction open; run `second` in another thread until
     it waits on a lock the first holds; then commit the first. Returns both results."""
-    results, errors = {}, []
-    first_done, release = threading.Event(), threading.Event()
-
-    def run(name, job, hold):
-        with app.app_context():
-            try:
-                results[name] = job()
-                if hold:
-                    first_done.set()
-                    release.wait(30)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - asserted on below
-                db.session.rollback()
-                errors.append(f"{name}: {error!r}")
-                first_done.set()
-            finally:
-                db.session.remove()
-
-    db.session.commit()
-    a = threading.Thread(target=run, args=("first", first, True))
-    a.start()
-    assert first_done.wait(30)
-    b = threading.Thread(target=run, args=("second", second, False))
-    b.start()
-    waited = wait_for_lock_wait()
-    release.set()
-    a.join(30)
-    b.join(30)
+    results = dict(zip(("first", "second", "waited"), race(app, first, second)))
+    errors = [f"{name}: {value!r}" for name, value in results.items()
+              if isinstance(value, Exception)]
     assert not errors, errors
-    assert waited, "the second scan never waited on the first (the race was not set up)"
-    db.session.expire_all()
+    assert results["waited"], \
+        "the second scan never waited on the first (the race was not set up)"
     return results
 
 

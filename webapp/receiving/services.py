@@ -48,8 +48,15 @@ def receipt_by_code(raw):
 
 
 def open_receipt(receipt_id):
-    """A receipt that can still be received, or ReceivingError saying why not."""
-    receipt = db.session.get(Receipt, receipt_id)
+    """A receipt that can still be received, or ReceivingError saying why not.
+
+    Locked till commit, and read again under the lock: two receivers' scans of one
+    receipt, its close and its cancel happen one after the other, each judging the
+    lines the one before wrote (else both count a line's last unit from the same
+    figure, and one of them is lost)."""
+    receipt = db.session.scalar(select(Receipt).where(Receipt.id == receipt_id)
+                                .with_for_update(key_share=True)
+                                .execution_options(populate_existing=True))
     if receipt is None:
         raise ReceivingError(_("No such receipt."))
     if receipt.status not in OPEN_STATES:
@@ -154,7 +161,7 @@ def _line_for(receipt, product_id, lot, line_id):
     read: a receipt may have thousands."""
     lines = db.session.scalars(select(ReceiptLine).where(
         ReceiptLine.receipt_id == receipt.id, ReceiptLine.product_id == product_id,
-        ReceiptLine.problem.is_(None))).all()
+        ReceiptLine.problem.is_(None)).execution_options(populate_existing=True)).all()
     if line_id is not None:
         lines = [line for line in lines if line.id == line_id] or lines
     lines.sort(key=lambda line: (bool(lot) and line.lot != lot,

@@ -44,7 +44,7 @@ def progress(run):
 
 def scan(run_id, user_id, code, *, device_id=None, task_id=None):
     """Bin first (the suggested one, or another storage bin as an override), then item."""
-    run = db.session.get(PutawayRun, run_id)
+    run = _locked(run_id)
     if run is None or run.status != "finished":
         raise WalkError(_("These put-away tasks are not ready."))
     task = current_task(run) if task_id is None else _named_task(run, task_id)
@@ -71,12 +71,22 @@ def scan(run_id, user_id, code, *, device_id=None, task_id=None):
                                bin=task.location.code))
 
 
+def _locked(run_id):
+    """The run, locked till commit and read again under the lock: scans of one run (a
+    double Enter, two receivers, a backlog syncing) happen one after the other, so a
+    task's stock moves once and the scan that ends the run's last task sees it is the
+    last (else each of the last two saw the other pending, and nobody finished it)."""
+    return db.session.scalar(select(PutawayRun).where(PutawayRun.id == run_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
+
+
 def _named_task(run, task_id):
     """The task a handheld walked offline, when it is still to do (another person may
     have done it meanwhile, or the run was planned again): None otherwise. Offline the
     handheld walks its own order, so any pending task of the run is taken, not only
     the first."""
-    task = db.session.get(PutawayTask, task_id)
+    task = db.session.get(PutawayTask, task_id, populate_existing=True)
     if task is None or task.run_id != run.id or task.status != "pending":
         return None
     return task

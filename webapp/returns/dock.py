@@ -18,7 +18,7 @@ from ..receiving.models import PutawayRun
 from . import states
 from .models import ReturnLine, ReturnRequest
 from .resolution import amount_due
-from .services import ReturnError
+from .services import ReturnError, locked
 
 MAX_SCAN_QTY = 1000
 PUT_AWAY_NOTE = "put_away"  # the timeline shows it translated
@@ -46,8 +46,9 @@ def returns_area():
 
 
 def receivable(return_id):
-    """A return the dock may take units in for, or ReturnError saying why not."""
-    rma = db.session.get(ReturnRequest, return_id)
+    """A return the dock may take units in for (locked till commit), or ReturnError
+    saying why not."""
+    rma = locked(return_id)
     if rma is None:
         raise ReturnError(_("No such return."))
     if rma.status not in states.RECEIVABLE:
@@ -117,7 +118,7 @@ def finish(return_id, user_id, note=""):
     """Inspection done: the return is inspected and its passed units get put-away tasks.
 
     Returns the put-away run, or None when nothing passed."""
-    rma = db.session.get(ReturnRequest, return_id)
+    rma = locked(return_id)
     if rma is None or rma.status != "received":
         raise ReturnError(_("Only a return being received can be finished."))
     if not any(line.received_qty for line in rma.lines):

@@ -3,18 +3,16 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..orders.intake import intake
 from . import channels, states
-from .models import ReturnRequest
-from .services import ReturnError
+from .services import ReturnError, locked
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _inspected(return_id):
     """A return whose units were inspected, or ReturnError."""
-    rma = db.session.get(ReturnRequest, return_id)
+    rma = locked(return_id)
     if rma is None:
         raise ReturnError(_("No such return."))
     if rma.status != "inspected":
@@ -97,7 +95,7 @@ def exchange(return_id, user_id, note=""):
 
 def reject(return_id, user_id, note):
     """Refuse the return (before or after inspection), with the reason."""
-    rma = db.session.get(ReturnRequest, return_id)
+    rma = locked(return_id)
     if rma is None:
         raise ReturnError(_("No such return."))
     note = (note or "").strip()
@@ -113,7 +111,7 @@ def reject(return_id, user_id, note):
 
 def close(return_id, user_id, note=""):
     """Close a refunded, exchanged or rejected return."""
-    rma = db.session.get(ReturnRequest, return_id)
+    rma = locked(return_id)
     if rma is None:
         raise ReturnError(_("No such return."))
     try:

@@ -179,9 +179,19 @@ def add_photo(return_id, data):
     return rma
 
 
+def locked(return_id):
+    """The return, locked till commit and read again under the lock (None when there is
+    none): two people acting on one return (two dock scans, a double click on refund)
+    act one after the other, each on what the one before wrote. FOR NO KEY UPDATE:
+    its lines', events' and notices' foreign-key checks are not blocked."""
+    return db.session.scalar(select(ReturnRequest).where(ReturnRequest.id == return_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
+
+
 def get_open(return_id):
     """A return that is not closed, or ReturnError."""
-    rma = db.session.get(ReturnRequest, return_id)
+    rma = locked(return_id)
     if rma is None:
         raise ReturnError(_("No such return."))
     if rma.status not in OPEN_STATES:
