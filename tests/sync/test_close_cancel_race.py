@@ -25,7 +25,7 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask
 from webapp.sync.models import ScanRecord
 
-from races import wait_for_lock_wait
+from racing import wait_for_lock_wait
 
 
 def _barcode(task):
