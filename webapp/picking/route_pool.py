@@ -49,8 +49,11 @@ def optimize_many(layout: Layout, stop_lists: Sequence[Sequence[Any]],
             for (tour, walked, s_walk), (_, groups) in zip(tours, faces)]
 
 
-def _in_workers(points, length, workers):
-    """plan_tour of every list in forked workers; None when processes cannot be had.
+def _in_workers(points, length, workers, tour=plan_tour):
+    """`tour` (plan_tour) of every list in forked workers; None when processes cannot
+    be had. Stopped midway (RQ's job timeout raises here), map's iterator cancels the
+    lists still queued: only those the workers hold are routed before the stop gets
+    through (tests/picking/test_route_pool_stop.py).
 
     Fork: a worker starts as a copy of this process, with no imports to redo, and
     never touches the database connections it inherits (it only computes and exits).
@@ -59,6 +62,6 @@ def _in_workers(points, length, workers):
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(partial(plan_tour, length=length), points, chunksize=chunk))
+            return list(pool.map(partial(tour, length=length), points, chunksize=chunk))
     except (OSError, ValueError, BrokenProcessPool):  # no fork here, or no processes left
         return None
