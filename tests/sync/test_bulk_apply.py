@@ -30,7 +30,7 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask
 from webapp.picking.services import PickingError
 from webapp.picking.shortage import short_pick
-from webapp.sync import actions, jobs, services
+from webapp.sync import actions, applying, jobs, services
 from webapp.sync.models import ScanRecord
 
 # What a scan can change; compared row by row (times only as set or not).
@@ -219,7 +219,7 @@ def run(client, seed, way, monkeypatch):
             break
         if bulk:
             monkeypatch.setattr(services, "INLINE_LIMIT", 0)  # every batch stored
-            monkeypatch.setattr(services, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
+            monkeypatch.setattr(applying, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
             # PostgreSQL binds many rows as arrays (unnest), a few as plain rows: both.
             monkeypatch.setattr(bulksql, "UNNEST_FROM", (1, 1000)[_round % 2])
         elif way == "orm":  # inline, each scan through the ORM rules (services.scan)
