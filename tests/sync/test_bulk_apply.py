@@ -228,7 +228,6 @@ def run(client, seed, way, monkeypatch):
         body = {"device_id": ctx["device"], "scans": scans}
         response = client.post("/api/v1/scans", headers=ctx["headers"], json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
-        monkeypatch.undo()
         batch_id = response.json["batch_id"]
         assert bool(batch_id) == bulk
         if batch_id:
@@ -241,6 +240,7 @@ def run(client, seed, way, monkeypatch):
                         else (r["id"], r["status"], r["reason"]) for r in response.json["results"]]
         else:
             answers += [(r["id"], r["status"], r["reason"]) for r in response.json["results"]]
+        monkeypatch.undo()  # only now: the job runs with this round's BULK_CHUNK and UNNEST_FROM
         event = EVENTS[_round % len(EVENTS)]
         if happen(event, rng, ctx):
             events.add(event)
