@@ -5,7 +5,7 @@
 
 Seeds a migrated database like sync_batch.py, stores N offline pick scans for each of
 three devices with one large POST /api/v1/scans each (stored, not applied), then runs
-sync.services.apply_stored() in this process on each batch: the baseline applying
+sync.applying.apply_stored() in this process on each batch: the baseline applying
 every scan one by one through the ORM rules (bulk=False, as the job did before), then
 set-based as it is now (picking/scan_batch.py; time per scan, SQL statements and
 transactions per scan), then under cProfile.
@@ -54,7 +54,7 @@ def main(argv=None):
         app = env.app()
         from webapp.catalog.stock import ledger_mismatches
         from webapp.extensions import db
-        from webapp.sync import services
+        from webapp.sync import applying
         try:
             with app.app_context():
                 pickers = seed([args.scans // 2] * 3)
@@ -66,14 +66,14 @@ def main(argv=None):
                 with app.app_context():
                     counter.reset()
                     started = time.perf_counter()
-                    counts = services.apply_stored(batch_id=batch, bulk=bulk)
+                    counts = applying.apply_stored(batch_id=batch, bulk=bulk)
                     runs.append((bulk, time.perf_counter() - started, counts,
                                  counter.statements.copy(), counter.transactions))
                     db.session.remove()
             with app.app_context():
                 profiler = cProfile.Profile()
                 profiler.enable()
-                counts_profiled = services.apply_stored(batch_id=batches[2])
+                counts_profiled = applying.apply_stored(batch_id=batches[2])
                 profiler.disable()
                 mismatches = ledger_mismatches()
                 db.session.remove()

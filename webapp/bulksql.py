@@ -14,10 +14,11 @@ writes them into the statement as numbers, not as thousands of bound parameters 
 psycopg parses out of the query text one by one (30-100 ms a statement at 6,000).
 ``one_of`` does the same for a statement built once, for any type (uuids, codes).
 
-A stored batch of synced scans (sync.services, picking.scan_batch, catalog.stock's
-move_stock_many) needs its rows back or joined (ON CONFLICT ... RETURNING, UPDATE
-... FROM): on PostgreSQL from many rows on (``as_arrays``) those bind one array per
-column and read them through ``unnested``; a few rows keep the plain statement.
+A stored batch of synced scans (sync.services, sync.applying, picking.scan_batch,
+catalog.stock's move_stock_many) needs its rows back or joined (ON CONFLICT ...
+RETURNING, UPDATE ... FROM): on PostgreSQL from many rows on (``as_arrays``) those
+bind one array per column and read them through ``unnested``; a few rows keep the
+plain statement.
 """
 from sqlalchemy import bindparam, column, func, select
 from sqlalchemy.dialects import postgresql

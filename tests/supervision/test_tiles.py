@@ -69,9 +69,9 @@ def test_conflicts_with_age(known_floor):
 
 
 def test_conflicts_tile_counts_stuck_scans_as_the_conflicts_page_does(known_floor, any_app):
-    """One meaning of "stuck" (sync.services.stuck_scans): stored for longer than
+    """One meaning of "stuck" (sync.applying.stuck_scans): stored for longer than
     STUCK_AFTER. A scan stored seconds ago is on its way, not stuck."""
-    from webapp.sync.services import STUCK_AFTER, stuck_scans
+    from webapp.sync.applying import STUCK_AFTER, stuck_scans
     f = known_floor
     f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(minutes=4))
     f.scan(f.alice, "stored", at=f.now - STUCK_AFTER - timedelta(seconds=30))

@@ -30,7 +30,7 @@ from webapp.picking import services as picking
 from webapp.picking.models import PickList, PickTask
 from webapp.picking.services import PickingError
 from webapp.picking.shortage import short_pick
-from webapp.sync import actions, jobs, services
+from webapp.sync import actions, applying, jobs, services
 from webapp.sync.models import ScanRecord
 
 # What a scan can change; compared row by row (times only as set or not).
@@ -219,7 +219,7 @@ def run(client, seed, way, monkeypatch):
             break
         if bulk:
             monkeypatch.setattr(services, "INLINE_LIMIT", 0)  # every batch stored
-            monkeypatch.setattr(services, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
+            monkeypatch.setattr(applying, "BULK_CHUNK", (7, 30, 1000)[_round % 3])
             # PostgreSQL binds many rows as arrays (unnest), a few as plain rows: both.
             monkeypatch.setattr(bulksql, "UNNEST_FROM", (1, 1000)[_round % 2])
         elif way == "orm":  # inline, each scan through the ORM rules (services.scan)
@@ -228,7 +228,6 @@ def run(client, seed, way, monkeypatch):
         body = {"device_id": ctx["device"], "scans": scans}
         response = client.post("/api/v1/scans", headers=ctx["headers"], json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
-        monkeypatch.undo()
         batch_id = response.json["batch_id"]
         assert bool(batch_id) == bulk
         if batch_id:
@@ -241,6 +240,7 @@ def run(client, seed, way, monkeypatch):
                         else (r["id"], r["status"], r["reason"]) for r in response.json["results"]]
         else:
             answers += [(r["id"], r["status"], r["reason"]) for r in response.json["results"]]
+        monkeypatch.undo()  # only now: the job runs with this round's BULK_CHUNK and UNNEST_FROM
         event = EVENTS[_round % len(EVENTS)]
         if happen(event, rng, ctx):
             events.add(event)

@@ -12,7 +12,8 @@ from webapp.orders.models import Order
 from webapp.picking import scan_rows
 from webapp.picking.models import PickList, PickTask
 from webapp.sync.models import ScanRecord
-from webapp.sync.services import INLINE_LIMIT, apply_stored
+from webapp.sync.applying import apply_stored
+from webapp.sync.services import INLINE_LIMIT
 
 from test_scan_sync import count, post
 

@@ -6,6 +6,7 @@ from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.picking import services as picking
 from webapp.sync import services as sync
+from webapp.sync.checks import PEOPLE_AHEAD
 
 
 def test_a_batch_naming_more_people_than_are_read_ahead(walk, device, scans):
@@ -14,7 +15,7 @@ def test_a_batch_naming_more_people_than_are_read_ahead(walk, device, scans):
     packer = db.session.scalar(select(User.id).where(User.username == "packer"))
     nobody = 10_000_000
     strangers = [dict(scans.make(task, task.location.code), user_id=nobody + n)
-                 for n in range(sync.PEOPLE_AHEAD + 3)]
+                 for n in range(PEOPLE_AHEAD + 3)]
     # The picker's scan first, strangers filling the read-ahead, then the picker again
     # (read ahead) and the packer (read later: not this device's picker role).
     last = [scans.make(task, task.location.code),
@@ -26,6 +27,6 @@ def test_a_batch_naming_more_people_than_are_read_ahead(walk, device, scans):
     assert statuses[0][0] == "applied"
     assert statuses[1:-2] == [("rejected", "unknown or inactive user "
                                f"(user_id {nobody + n} names nobody)")
-                              for n in range(sync.PEOPLE_AHEAD + 3)]
+                              for n in range(PEOPLE_AHEAD + 3)]
     assert statuses[-2][0] == "applied"  # the location again: nothing changes
     assert statuses[-1] == ("rejected", "this person may not pick")

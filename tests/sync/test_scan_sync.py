@@ -224,7 +224,8 @@ def test_two_tabs_sending_the_same_batch_at_once_apply_it_once(walk, scans):
 
 def test_large_batch_is_stored_then_applied_in_order_by_a_real_worker(walk, device, scans,
                                                                       run_worker):
-    from webapp.sync.services import INLINE_LIMIT, apply_stored
+    from webapp.sync.applying import apply_stored
+    from webapp.sync.services import INLINE_LIMIT
     task = first_task(walk)
     # A long offline spell: the location confirmed again and again, then the items.
     batch = [scans.make(task, task.location.code) for _ in range(INLINE_LIMIT)]

@@ -20,7 +20,7 @@ from webapp.catalog.models import StockMovement
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.picking.models import PickTask
-from webapp.sync import jobs, services
+from webapp.sync import applying, jobs, services
 from webapp.sync.models import ScanRecord
 from webapp.timeutil import utcnow
 
@@ -86,9 +86,9 @@ def backdate(seconds):
 def test_a_worker_killed_mid_job_loses_nothing(walk, device, scans, factory, run_worker):
     app = walk["app"]
     db_url = app.config["SQLALCHEMY_DATABASE_URI"]
-    # Several of the job's transactions (services.BULK_CHUNK scans each): with one
+    # Several of the job's transactions (applying.BULK_CHUNK scans each): with one
     # chunk and a few scans after it, the job could end before the kill landed.
-    task, batch = long_offline_spell(walk, scans, size=4 * services.BULK_CHUNK)
+    task, batch = long_offline_spell(walk, scans, size=4 * applying.BULK_CHUNK)
     task_id = task.id
     status, results = post(app.test_client(), device, batch)
     assert status == 200 and {r["status"] for r in results} == {"stored"}
@@ -174,15 +174,15 @@ def test_the_sweep_applies_stuck_scans_and_the_supervisor_sees_them(walk, device
     _task, batch = long_offline_spell(walk, scans, size=services.INLINE_LIMIT)
     services.receive({"scans": batch}, device["device"])  # no job queued: a lost one
     db.session.commit()
-    assert services.stuck_scans() == 0  # just stored: its job may be on its way
+    assert applying.stuck_scans() == 0  # just stored: its job may be on its way
     assert jobs.sweep_stored(older_than_seconds=30) == {}  # the schedule leaves fresh ones
     backdate(90)
-    assert services.stuck_scans() == len(batch)
+    assert applying.stuck_scans() == len(batch)
     page = supervisor_page(walk["app"], "/sync/conflicts")
     assert f"{len(batch)} synced scans have waited more than a minute" in page
 
     assert jobs.sweep_stored(older_than_seconds=30) == {"applied": len(batch)}
-    assert services.stuck_scans() == 0
+    assert applying.stuck_scans() == 0
     page = supervisor_page(walk["app"], "/sync/conflicts")
     assert "waited more than a minute" not in page
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from webapp.catalog.models import StockMovement
 from webapp.extensions import db
 from webapp.picking import services as picking
-from webapp.sync import services as sync
+from webapp.sync import actions, applying, services as sync
 from webapp.sync.models import ScanRecord
 
 
@@ -75,7 +75,7 @@ def test_still_undone_after_the_tries_is_a_409(walk, device, scans, monkeypatch)
 def test_a_stored_scan_undone_in_its_savepoint_is_judged_again(walk, device, scans,
                                                                 monkeypatch):
     batch, task = _finishing_scans(walk, scans)
-    effect, calls = sync._effect, []
+    effect, calls = applying._effect, []
 
     def undone_once(record):
         calls.append(record.scan_uuid)
@@ -84,9 +84,9 @@ def test_a_stored_scan_undone_in_its_savepoint_is_judged_again(walk, device, sca
             raise _deadlock()
         return effect(record)
 
-    monkeypatch.setattr(sync, "_effect", undone_once)
-    get = sync.actions.get  # the one-by-one path: no judging before the scan is stored
-    monkeypatch.setattr(sync.actions, "get", lambda name: replace(get(name), apply_now=None))
+    monkeypatch.setattr(applying, "_effect", undone_once)
+    get = actions.get  # the one-by-one path: no judging before the scan is stored
+    monkeypatch.setattr(actions, "get", lambda name: replace(get(name), apply_now=None))
     results, _batch_id = sync.receive({"scans": batch}, device["device"])
     db.session.commit()
     assert [r["status"] for r in results] == ["applied"] * len(batch)

@@ -3,7 +3,7 @@ a supervisor takes on them (assign or reassign, priority, release a stuck list).
 
 A reassigned or released list's remaining tasks go to the new picker; scans the
 previous picker made offline for it come back through the sync API as conflicts
-("the pick list was reassigned to someone else", webapp/sync/services.py), which
+("the pick list was reassigned to someone else", webapp/picking/scan_batch.py), which
 the console shows against the list.
 """
 from flask_babel import gettext as _

@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from rq import Retry
 
 from ..queues import enqueue
-from . import services
+from . import applying
 
 log = logging.getLogger(__name__)
 # Retry a failed apply (database restarting, a deadlock victim...) after 10 s, 1 min, 5 min.
@@ -24,14 +24,14 @@ JOB_TIMEOUT = 3600
 
 def apply_scan_batch(batch_id):
     """Apply one stored batch with its devices' whole backlogs; safe to run twice."""
-    return services.apply_backlogs(services.backlog_devices(batch_id=batch_id))
+    return applying.apply_backlogs(applying.backlog_devices(batch_id=batch_id))
 
 
 def sweep_stored(older_than_seconds=0):
     """Apply every device's backlog holding scans stored longer than older_than_seconds:
     the scans whose job was lost. Safe to run twice and beside the batch jobs."""
-    devices = services.backlog_devices(older_than=timedelta(seconds=older_than_seconds))
-    counts = services.apply_backlogs(devices)
+    devices = applying.backlog_devices(older_than=timedelta(seconds=older_than_seconds))
+    counts = applying.apply_backlogs(devices)
     if counts:
         log.warning("sweep applied stranded scans of %d device(s): %s", len(devices), counts)
     return counts

@@ -8,7 +8,7 @@ from ..supervision.clock import age_seconds
 from ..supervision.tiles import register_tile
 from ..timeutil import utcnow
 from .models import ScanRecord
-from .services import STUCK_AFTER, stuck_scans
+from .applying import STUCK_AFTER, stuck_scans
 
 _OPEN = (ScanRecord.status == "conflict", ScanRecord.resolved_at.is_(None))
 
@@ -22,7 +22,7 @@ def conflicts_tile():
         select(func.count(), func.min(ScanRecord.server_time)).where(*_OPEN)).one()
     newest = db.session.scalars(select(ScanRecord).where(*_OPEN)
                                 .order_by(ScanRecord.id.desc()).limit(5)).all()
-    # "Stuck" has one meaning (sync.services): stored longer than STUCK_AFTER; a scan
+    # "Stuck" has one meaning (sync.applying): stored longer than STUCK_AFTER; a scan
     # that arrived seconds ago and waits for its job is not news for a supervisor.
     return {"total": total, "oldest": age_seconds(oldest, now), "stuck": stuck_scans(),
             "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),

@@ -11,7 +11,7 @@ from ..extensions import csrf, db
 from ..limits import MAX_INT, whole_number
 from ..orders.models import Order
 from ..picking.models import PickList
-from . import actions, jobs, offline, services
+from . import actions, applying, jobs, offline, services
 
 from . import tiles  # noqa: F401,E402 - registers its console tile
 
@@ -54,13 +54,13 @@ def _received(body, device, user):
     """services.receive, committed; done again when PostgreSQL undid it to break a
     deadlock with another request (nothing of it was kept, and the device should not
     wait for its next sync to try again). Still undone after that: the 409 handler."""
-    for attempt in range(services.STALE_TRIES):
+    for attempt in range(applying.STALE_TRIES):
         try:
             answer = services.receive(body, device, session_user=user)
             db.session.commit()
             return answer
         except DBAPIError as error:
-            if not changed_meanwhile(error) or attempt == services.STALE_TRIES - 1:
+            if not changed_meanwhile(error) or attempt == applying.STALE_TRIES - 1:
                 raise
             db.session.rollback()
 
@@ -99,12 +99,12 @@ def offline_order(order_id):
 def conflicts():
     """Synced scans that no longer fit, for a supervisor to resolve."""
     page = request.args.get("page", 1, type=int) or 1
-    rows, total = services.conflicts(page)
-    pages = max(1, -(-total // services.CONFLICTS_PER_PAGE))
+    rows, total = applying.conflicts(page)
+    pages = max(1, -(-total // applying.CONFLICTS_PER_PAGE))
     if page < 1 or page > pages:  # a stale link after others were resolved
         return redirect(url_for("sync.conflicts", page=min(max(page, 1), pages)))
     return render_template("sync/conflicts.html", conflicts=rows, total=total, page=page,
-                           pages=pages, stuck=services.stuck_scans(), **_names_of(rows))
+                           pages=pages, stuck=applying.stuck_scans(), **_names_of(rows))
 
 
 def _names_of(rows):
@@ -124,8 +124,8 @@ def _names_of(rows):
 def resolve(record_id):
     """Record the supervisor's decision on a conflict."""
     try:
-        services.resolve(record_id, current_user.id, request.form.get("note", ""))
-    except services.Rejected:
+        applying.resolve(record_id, current_user.id, request.form.get("note", ""))
+    except actions.Rejected:
         abort(404)
     db.session.commit()
     flash(_("Conflict resolved."), "ok")
