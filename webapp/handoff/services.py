@@ -5,18 +5,17 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from ..catalog.barcodes import read_scan
 from ..catalog.plain_codes import clean
 from ..extensions import db
+from ..locks import OPENING_MANIFEST, hold
 from ..packing.models import Parcel, Shipment
 from ..timeutil import aware, utcnow
 from .models import CarrierCutoff, Manifest, ManifestParcel
 
 ACTIVE = ("expected", "scanned")
-# pg_advisory_xact_lock class of "opening a carrier's next manifest" (audit chains: 7_312_001+)
-_OPENING_LOCK = 7_312_101
 
 
 class HandoffError(ValueError):
@@ -58,7 +57,7 @@ def open_manifest(carrier, now=None):
     current = _current_manifest(carrier)
     if _usable(current, now):
         return current
-    _lock_opening(carrier)
+    hold(OPENING_MANIFEST, carrier)  # no table has a row per carrier to lock
     current = _current_manifest(carrier)
     if _usable(current, now):
         return current
@@ -82,14 +81,6 @@ def _current_manifest(carrier):
 def _usable(manifest, now):
     """True when parcels may still join this open manifest (its cut-off is ahead)."""
     return manifest is not None and (manifest.cutoff_at is None or aware(manifest.cutoff_at) > now)
-
-
-def _lock_opening(carrier):
-    """One opener of a carrier's next manifest at a time, till commit (no table has a
-    row per carrier to lock; SQLite's writer lock already serialises)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:carrier))"),
-                           {"kind": _OPENING_LOCK, "carrier": carrier})
 
 
 def add_shipment(shipment_id):
