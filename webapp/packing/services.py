@@ -149,8 +149,11 @@ def open_line(order, raw_code):
 
 
 def restart_verification(order_id):
-    """Zero the scanned counts, to count an order again from the start."""
-    order = db.session.get(Order, order_id)
+    """Zero the scanned counts, to count an order again from the start. The order is
+    locked, as `pack` locks it: a restart racing a pack zeroed a packed order's counts."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id)
+                              .with_for_update(key_share=True)
+                              .execution_options(populate_existing=True))
     if order is None or order.status != "picked":
         raise PackingError(_("This order is not being packed."))
     for line in order.lines:
