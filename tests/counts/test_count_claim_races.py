@@ -7,8 +7,6 @@ the first's, and the first counter, told "Counting ...", walked the shelf for a
 count that was no longer his (every later scan refused, or, synced, a conflict). A
 count's scan now takes the task's row lock before judging it.
 """
-from sqlalchemy import select
-
 from racing import race
 from test_counting import a_stocked_bin
 from webapp.counts import services as counts
