@@ -33,6 +33,13 @@ def warehouse(any_app):
 
 
 @pytest.fixture
+def pg_warehouse(pg_app):
+    """The demo warehouse on PostgreSQL only: for two requests racing on its rows."""
+    _seed()
+    return pg_app
+
+
+@pytest.fixture
 def sqlite_warehouse(app):
     """The demo warehouse on SQLite only (views, the real worker)."""
     _seed()

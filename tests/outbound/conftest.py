@@ -47,6 +47,13 @@ def warehouse(any_app):
 
 
 @pytest.fixture
+def pg_warehouse(pg_app):
+    """The demo warehouse on PostgreSQL only: for two requests or jobs racing on its rows."""
+    _seed()
+    return pg_app
+
+
+@pytest.fixture
 def sqlite_warehouse(app):
     """The demo warehouse on SQLite only, for view tests and the real worker."""
     _seed()

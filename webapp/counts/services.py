@@ -87,8 +87,7 @@ def held_task(task_id, user_id):
     Locked while the scan is applied, so a supervisor's release (claims.release)
     and this scan happen one after the other, never both.
     """
-    task = db.session.scalar(select(CountTask).where(CountTask.id == task_id)
-                             .with_for_update().execution_options(populate_existing=True))
+    task = _locked(task_id)
     if task is None:
         raise CountError(_("No such count."))
     _not_released(task)
@@ -96,6 +95,13 @@ def held_task(task_id, user_id):
         raise TaskGone(_("This count is no longer yours to count (%(state)s).",
                          state=task.status))
     return task
+
+
+def _locked(task_id):
+    """The task, locked till commit and read again under the lock (or None)."""
+    return db.session.scalar(select(CountTask).where(CountTask.id == task_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
 
 
 def _not_released(task):
@@ -129,8 +135,10 @@ def _since_made(task, at):
 
 
 def scan(task_id, user_id, raw_code, quantity=1, device_id=None, at=None):
-    """One scan of a count: the location first (claims the task), then items."""
-    task = db.session.get(CountTask, task_id)
+    """One scan of a count: the location first (claims the task), then items. The task
+    is locked first: two counters claiming an open count at once each read it open,
+    and the later claim took it from the first, who went on counting a task not his."""
+    task = _locked(task_id)
     if task is None:
         raise CountError(_("No such count."))
     _not_released(task)

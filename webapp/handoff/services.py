@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..catalog.barcodes import read_scan
 from ..catalog.plain_codes import clean
 from ..extensions import db
+from ..locks import OPENING_MANIFEST, hold
 from ..packing.models import Parcel, Shipment
 from ..timeutil import aware, utcnow
 from .models import CarrierCutoff, Manifest, ManifestParcel
@@ -47,12 +48,18 @@ def next_cutoff(carrier, now):
 
 
 def open_manifest(carrier, now=None):
-    """The carrier's open manifest, opening the next one when the cut-off has passed."""
+    """The carrier's open manifest, opening the next one when the cut-off has passed.
+
+    Opening takes a per-carrier lock and looks again under it: two booking jobs that
+    both found none open each opened one, and the carrier's parcels were split over
+    two manifests."""
     now = now or utcnow()
-    current = db.session.scalar(select(Manifest).where(
-        Manifest.carrier == carrier, Manifest.status == "open").order_by(Manifest.id.desc())
-        .limit(1))
-    if current is not None and (current.cutoff_at is None or aware(current.cutoff_at) > now):
+    current = _current_manifest(carrier)
+    if _usable(current, now):
+        return current
+    hold(OPENING_MANIFEST, carrier)  # no table has a row per carrier to lock
+    current = _current_manifest(carrier)
+    if _usable(current, now):
         return current
     if current is not None:
         current.status, current.closed_at = "closed", now
@@ -62,6 +69,18 @@ def open_manifest(carrier, now=None):
     db.session.add(manifest)
     db.session.flush()
     return manifest
+
+
+def _current_manifest(carrier):
+    """The carrier's newest open manifest, read afresh, or None."""
+    return db.session.scalar(select(Manifest).where(
+        Manifest.carrier == carrier, Manifest.status == "open").order_by(Manifest.id.desc())
+        .limit(1).execution_options(populate_existing=True))
+
+
+def _usable(manifest, now):
+    """True when parcels may still join this open manifest (its cut-off is ahead)."""
+    return manifest is not None and (manifest.cutoff_at is None or aware(manifest.cutoff_at) > now)
 
 
 def add_shipment(shipment_id):

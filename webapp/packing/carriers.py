@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..locks import BUILTIN_SERIALS, hold
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 BUILTIN_MAX_WEIGHT_G = 30_000
@@ -93,6 +94,9 @@ class BuiltinCarrier(Carrier):
             if int(parcel["weight_g"]) > BUILTIN_MAX_WEIGHT_G:
                 raise CarrierError(_("Parcel %(n)d: the built-in carrier takes parcels up to "
                                      "%(kg)d kg.", n=number, kg=BUILTIN_MAX_WEIGHT_G // 1000))
+        # One booking at a time reads the highest serial and takes the next, till commit:
+        # two at once took the same numbers and the second broke the parcels' unique key.
+        hold(BUILTIN_SERIALS, self.code)
         first = (db.session.scalar(select(func.max(CarrierBooking.last_serial))
                                    .where(CarrierBooking.carrier == self.code)) or 0) + 1
         numbers = [s10_number(first + i) for i in range(len(parcels))]

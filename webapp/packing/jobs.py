@@ -8,7 +8,7 @@ from ..queues import enqueue_for
 from . import printing
 from .documents import render_label
 from .models import Shipment
-from .services import book, claim_booking_key
+from .services import book, claim_booking_key, locked_shipment, mark_failed
 
 
 def book_shipment(shipment_id):
@@ -21,7 +21,7 @@ def book_shipment(shipment_id):
         return {"missing_shipment": shipment_id}
     if shipment.status != "booked" and shipment.order.status == "cancelled":
         # cancelled while the job waited: nothing to book (and nothing to withdraw)
-        shipment.status, shipment.error = "failed", "the order was cancelled before booking"
+        mark_failed(shipment_id, "the order was cancelled before booking")
         db.session.commit()
         return {"shipment_id": shipment.id, "cancelled": True}
     with acting_for(shipment.packed_by_id, "book_shipment"):
@@ -38,11 +38,11 @@ def _book(shipment_id):
         db.session.commit()
     except Exception as error:
         db.session.rollback()
-        shipment = db.session.get(Shipment, shipment_id)
-        if shipment is not None:
-            shipment.status, shipment.error = "failed", f"{type(error).__name__}: {error}"
-            db.session.commit()
+        # never over 'booked': a run of the job at the same time may have booked it
+        mark_failed(shipment_id, f"{type(error).__name__}: {error}")
+        db.session.commit()
         raise
+    shipment = locked_shipment(shipment_id)  # two runs decide in turn who prints
     if not _printed_already(shipment):
         for row in printing.queue_prints(shipment):
             enqueue_print(row)

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from ..catalog.barcodes import read_scan
 from ..catalog.services import product_for_scan, refusal
@@ -149,8 +149,11 @@ def open_line(order, raw_code):
 
 
 def restart_verification(order_id):
-    """Zero the scanned counts, to count an order again from the start."""
-    order = db.session.get(Order, order_id)
+    """Zero the scanned counts, to count an order again from the start. The order is
+    locked, as `pack` locks it: a restart racing a pack zeroed a packed order's counts."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id)
+                              .with_for_update(key_share=True)
+                              .execution_options(populate_existing=True))
     if order is None or order.status != "picked":
         raise PackingError(_("This order is not being packed."))
     for line in order.lines:
@@ -242,14 +245,48 @@ def claim_booking_key(shipment_id):
     """The shipment's idempotency key, made once, before the first call to its carrier;
     the job commits it before calling, so every retry sends the same key. Random, not
     the row's id: ids start again at 1 in a fresh database, and a real carrier would
-    answer a reused key with another life's booking."""
+    answer a reused key with another life's booking. Set only where none is stored yet:
+    two jobs claiming at once (each read none) then send the same key, the one stored
+    first, where the later write used to replace it and the carrier booked twice."""
     shipment = db.session.get(Shipment, shipment_id)
     if shipment is None:
         raise PackingError("No such shipment.")
     if shipment.booking_key is None:
-        shipment.booking_key = f"wh-{uuid.uuid4().hex}"
-        db.session.flush()
+        db.session.execute(update(Shipment).where(
+            Shipment.id == shipment_id, Shipment.booking_key.is_(None))
+            .values(booking_key=f"wh-{uuid.uuid4().hex}")
+            .execution_options(synchronize_session=False))
+        db.session.refresh(shipment, ["booking_key"])
     return shipment.booking_key
+
+
+def locked_shipment(shipment_id):
+    """The shipment, locked till commit and read again under the lock: two runs of its
+    booking job (a retry tapped while a supervisor requeued the failed job) take turns,
+    and the later one finds it booked instead of booking, and failing, a second time."""
+    return db.session.scalar(select(Shipment).where(Shipment.id == shipment_id)
+                             .with_for_update(key_share=True)
+                             .execution_options(populate_existing=True))
+
+
+def retry_booking(order_id):
+    """Queue a failed shipment's booking again; PackingError when it is not failed
+    (any more). The state is claimed by a guarded update, so of two taps on Retry
+    at once (each saw 'failed') only one starts a booking job."""
+    claimed = db.session.execute(update(Shipment).where(
+        Shipment.order_id == order_id, Shipment.status == "failed")
+        .values(status="queued", error=None).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise PackingError(_("This shipment is already booked or being booked."))
+    return db.session.scalar(select(Shipment).where(Shipment.order_id == order_id)
+                             .execution_options(populate_existing=True))
+
+
+def mark_failed(shipment_id, error):
+    """Record why a booking failed, unless a run of the job booked it meanwhile."""
+    db.session.execute(update(Shipment).where(
+        Shipment.id == shipment_id, Shipment.status != "booked")
+        .values(status="failed", error=error).execution_options(synchronize_session=False))
 
 
 def book(shipment_id, render_label):
@@ -257,9 +294,10 @@ def book(shipment_id, render_label):
 
     The carrier gets the shipment's idempotency key (`claim_booking_key`, committed
     by the job before this call), so a retried job (even one whose first run booked
-    and then died before committing) never books twice.
+    and then died before committing) never books twice. The shipment stays locked
+    till the caller commits: a second run at once waits, then finds it booked.
     """
-    shipment = db.session.get(Shipment, shipment_id)
+    shipment = locked_shipment(shipment_id)
     if shipment is None:
         raise PackingError("No such shipment.")
     if shipment.status == "booked":

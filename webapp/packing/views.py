@@ -149,13 +149,17 @@ def shipment_context(shipment, job_state):
 @bp.route("/packing/orders/<int:order_id>/shipment/retry", methods=["POST"])
 @allow(*PACKERS)
 def retry(order_id):
-    """Book a failed shipment again."""
-    shipment = shipment_of(order_id)
-    if shipment.status == "failed":
-        shipment.status, shipment.error = "queued", None
-        db.session.commit()
+    """Book a failed shipment again; a second tap is told it is already being booked."""
+    shipment, notice = shipment_of(order_id), None
+    try:
+        shipment = services.retry_booking(order_id)
+    except services.PackingError as error:
+        notice = str(error)
+    db.session.commit()
+    if notice is None:
         _enqueue(shipment)
-    return render_template("packing/_shipment.html", **shipment_context(shipment, None))
+    return render_template("packing/_shipment.html", notice=notice,
+                           **shipment_context(shipment, None))
 
 
 def shipment_of(order_id):
