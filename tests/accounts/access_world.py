@@ -24,6 +24,7 @@ from webapp.handoff.handover import hand_over
 from webapp.handoff.models import ManifestParcel
 from webapp.handoff.tracking import open_case
 from webapp.orders.models import Order, OrderException
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.boxes import save_preset
 from webapp.packing.documents import render_label
@@ -120,7 +121,7 @@ def _pack(order_id, user_id):
         for _ in range(line.quantity):
             assert packing.verify_scan(order.id, code).ok
     shipment = packing.pack(order.id, [PARCEL, PARCEL], user_id)  # two: a partial handoff
-    packing.book(shipment.id, render_label)
+    booking.book(shipment.id, render_label)
     return shipment.id, shipment.parcels[0].id
 
 

@@ -18,6 +18,7 @@ from webapp.handoff import services as handoff, tracking
 from webapp.handoff.jobs import poll_tracking
 from webapp.handoff.models import AfterSalesCase, Manifest, ParcelTracking
 from webapp.orders.models import Order
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.documents import render_label
 from webapp.picking import services as picking
@@ -54,7 +55,7 @@ def packed_parcels(server, monkeypatch, count=3):
                 line.verified_qty = line.quantity  # verified at the station (tested there)
             shipment = packing.pack(order.id, [BOX], _user("packer"))
             db.session.flush()
-            packing.book(shipment.id, render_label)
+            booking.book(shipment.id, render_label)
             handoff.add_shipment(shipment.id)
             parcels.append((shipment.parcels[0].tracking_number, order.id))
         db.session.commit()

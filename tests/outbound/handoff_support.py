@@ -5,6 +5,7 @@ from outbound_support import barcode_of, pick_whole_list, stocked_skus
 from webapp.extensions import db
 from webapp.handoff.services import add_shipment
 from webapp.orders.models import Order
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.documents import render_label
 from webapp.packing.models import Shipment
@@ -44,7 +45,7 @@ def pack(order_id, user_id, parcels=1):
 
 def book_in_process(shipment_id):
     """What the packing job does, in this process: book, label, join the manifest."""
-    packing.book(shipment_id, render_label)
+    booking.book(shipment_id, render_label)
     add_shipment(shipment_id)
     db.session.commit()
     return db.session.get(Shipment, shipment_id)

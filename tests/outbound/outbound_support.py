@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from webapp.catalog.models import Barcode, Location, Product, StockLevel
 from webapp.extensions import db
 from webapp.orders.models import Order
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.documents import render_label
 from webapp.picking import services as picking
@@ -125,7 +126,7 @@ def packed_order_of_all(make_planned, user_id):
     for _ in range(units):
         assert packing.verify_scan(order.id, barcode_of(product_id)).ok
     shipment = packing.pack(order.id, [PACK_BOX], user_id("packer"))
-    packing.book(shipment.id, render_label)
+    booking.book(shipment.id, render_label)
     db.session.commit()
     assert free_in_storage(product_id) == 0
     return order_id, product_id, units

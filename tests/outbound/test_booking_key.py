@@ -6,6 +6,7 @@ from outbound_support import barcode_of, pick_whole_list, stocked_skus
 from webapp.extensions import db
 from webapp.orders.models import Order
 from webapp.packing import carriers
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.jobs import book_shipment
 from webapp.packing.models import CarrierBooking, Shipment
@@ -63,7 +64,7 @@ def test_a_retry_after_the_carrier_booked_gets_the_same_numbers(warehouse, make_
     """The first run stored its key, the carrier booked, and the run died before its
     own commit: the retry sends the stored key and gets that booking back."""
     shipment_id = packed_shipment(make_planned, user_id)
-    key = packing.claim_booking_key(shipment_id)
+    key = booking.claim_booking_key(shipment_id)
     db.session.commit()  # what the job commits before calling the carrier
     first = carriers.get("builtin").book(key, [{"weight_g": 850}, {"weight_g": 850}])
     db.session.commit()  # the carrier's side of it; the job's own work was lost

@@ -21,6 +21,7 @@ from racing import race, wait_for_lock_wait
 from webapp.extensions import db
 from webapp.handoff.models import ManifestParcel
 from webapp.packing import jobs, printing
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.models import CarrierBooking, LabelPrint, PackingStation, Shipment
 
@@ -43,7 +44,7 @@ def test_a_double_tap_on_retry_queues_one_booking(pg_warehouse, make_planned, us
     order_id = _failed(_packed(make_planned, user_id))
 
     def retry():
-        return packing.retry_booking(order_id)
+        return booking.retry_booking(order_id)
 
     first, second, waited = race(pg_warehouse, retry, retry)
     assert waited, "the second tap never waited on the first (the race was not set up)"
@@ -59,7 +60,7 @@ def test_two_jobs_claiming_the_booking_key_send_the_same(pg_warehouse, make_plan
     shipment_id = _packed(make_planned, user_id)
 
     def claim():
-        return packing.claim_booking_key(shipment_id)
+        return booking.claim_booking_key(shipment_id)
 
     first, second, waited = race(pg_warehouse, claim, claim)
     assert waited
@@ -115,7 +116,7 @@ def test_two_booking_jobs_at_once_book_once(pg_warehouse, make_planned, user_id,
     the second waits for the first's booking and finds it booked."""
     shipment_id = _packed(make_planned, user_id)
     if retried:
-        packing.claim_booking_key(shipment_id)  # the failed run stored its key
+        booking.claim_booking_key(shipment_id)  # the failed run stored its key
         _failed(shipment_id)
 
     first, second, waited = _two_jobs(pg_warehouse, shipment_id, monkeypatch,
@@ -124,9 +125,9 @@ def test_two_booking_jobs_at_once_book_once(pg_warehouse, make_planned, user_id,
     assert isinstance(first, dict) and isinstance(second, dict), (first, second)
     shipment = db.session.get(Shipment, shipment_id)
     assert shipment.status == "booked"
-    (booking,) = db.session.scalars(select(CarrierBooking)).all()
-    assert booking.idempotency_key == shipment.booking_key
-    assert booking.tracking_numbers.split(",") == [p.tracking_number for p in shipment.parcels]
+    (booked,) = db.session.scalars(select(CarrierBooking)).all()
+    assert booked.idempotency_key == shipment.booking_key
+    assert booked.tracking_numbers.split(",") == [p.tracking_number for p in shipment.parcels]
     assert first["tracking"] == second["tracking"] == [p.tracking_number
                                                        for p in shipment.parcels]
     assert len(db.session.scalars(select(ManifestParcel)).all()) == 2

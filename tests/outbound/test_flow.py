@@ -7,6 +7,7 @@ from webapp.catalog.models import Barcode
 from webapp.catalog.stock import ledger_mismatches
 from webapp.extensions import db
 from webapp.orders.models import Order
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.carriers import s10_valid
 from webapp.packing.documents import render_label
@@ -58,7 +59,7 @@ def test_pick_verify_pack_book(planned, user_id):
     shipment = packing.pack(order.id, [{"weight_g": "850", "length_mm": "300",
                                         "width_mm": "200", "height_mm": "100"}], packer)
     db.session.commit()
-    packing.book(shipment.id, render_label)
+    booking.book(shipment.id, render_label)
     db.session.commit()
     number = shipment.parcels[0].tracking_number
     assert s10_valid(number) and number in shipment.parcels[0].label_svg

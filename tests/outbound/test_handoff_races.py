@@ -17,7 +17,7 @@ from racing import race
 from webapp.extensions import db
 from webapp.handoff import services as handoff
 from webapp.handoff.models import Manifest, ManifestParcel
-from webapp.packing import services as packing
+from webapp.packing import booking
 from webapp.packing.documents import render_label
 from webapp.timeutil import utcnow
 
@@ -27,7 +27,7 @@ def _booked(make_planned, user_id, count):
     ids = [pack(order_id, user_id).id for order_id in pick_and_verify(make_planned, user_id,
                                                                       count)]
     for shipment_id in ids:
-        packing.book(shipment_id, render_label)
+        booking.book(shipment_id, render_label)
     db.session.commit()
     return ids
 

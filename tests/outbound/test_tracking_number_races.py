@@ -12,7 +12,7 @@ from sqlalchemy import select
 from handoff_support import pack, pick_and_verify
 from racing import race
 from webapp.extensions import db
-from webapp.packing import services as packing
+from webapp.packing import booking
 from webapp.packing.carriers import s10_valid
 from webapp.packing.documents import render_label
 from webapp.packing.models import CarrierBooking, Parcel, Shipment
@@ -24,7 +24,7 @@ def test_two_bookings_at_once_get_different_tracking_numbers(pg_warehouse, make_
                            for order_id in pick_and_verify(make_planned, user_id, 2))
 
     def book(shipment_id):
-        return lambda: packing.book(shipment_id, render_label)
+        return lambda: booking.book(shipment_id, render_label)
 
     first, second, waited = race(pg_warehouse, book(first_id), book(second_id))
     assert waited

@@ -10,6 +10,7 @@ from webapp.handoff.handover import hand_over
 from webapp.handoff.services import add_shipment
 from webapp.orders.intake import intake
 from webapp.orders.models import Order
+from webapp.packing import booking
 from webapp.packing import services as packing
 from webapp.packing.documents import render_label
 from webapp.picking import services as picking
@@ -64,7 +65,7 @@ def order_in(lines, number="R-1", phone="13911112222", name="韩梅梅", state="
         for _ in range(line.quantity):
             assert packing.verify_scan(order.id, code_of(line.product_id)).ok
     shipment = packing.pack(order.id, [BOX], user_id("packer"))
-    packing.book(shipment.id, render_label)
+    booking.book(shipment.id, render_label)
     add_shipment(shipment.id)
     db.session.commit()
     if state == "packed":

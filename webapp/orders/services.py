@@ -120,7 +120,7 @@ def _keep_back(order, user_id):
     from ..handoff.services import withdraw_parcels
     from ..packing import carriers
     from ..packing.models import Shipment
-    from ..packing.services import booking_key
+    from ..packing.booking import booking_key
     shipment = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     adapter = shipment and carriers.get(shipment.carrier)
     if adapter is not None and shipment.status == "booked":

@@ -8,7 +8,7 @@ from ..queues import enqueue_for
 from . import printing
 from .documents import render_label
 from .models import Shipment
-from .services import book, claim_booking_key, locked_shipment, mark_failed
+from .booking import book, claim_booking_key, locked_shipment, mark_failed
 
 
 def book_shipment(shipment_id):

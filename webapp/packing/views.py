@@ -8,7 +8,7 @@ from ..extensions import db
 from ..jobstate import job_status
 from ..orders.models import Order
 from ..queues import enqueue_for
-from . import boxes, printing, services, stations
+from . import booking, boxes, printing, services, stations
 from .jobs import book_shipment
 from .models import PackingStation, Parcel, Shipment
 
@@ -152,7 +152,7 @@ def retry(order_id):
     """Book a failed shipment again; a second tap is told it is already being booked."""
     shipment, notice = shipment_of(order_id), None
     try:
-        shipment = services.retry_booking(order_id)
+        shipment = booking.retry_booking(order_id)
     except services.PackingError as error:
         notice = str(error)
     db.session.commit()

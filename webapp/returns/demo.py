@@ -15,6 +15,7 @@ from ..handoff import services as handoff
 from ..handoff.handover import hand_over
 from ..orders.intake import MAX_PRIORITY, intake
 from ..orders.models import Order
+from ..packing import booking
 from ..packing import services as packing
 from ..packing.documents import render_label
 from ..picking import services as picking
@@ -69,7 +70,7 @@ def ship_order(channel, number, lines, name, phone):
         for _unit in range(line.quantity):
             packing.verify_scan(order.id, _code(line.product_id), user_id=_person("packer"))
     shipment = packing.pack(order.id, [_BOX], _person("packer"))
-    packing.book(shipment.id, render_label)
+    booking.book(shipment.id, render_label)
     handoff.add_shipment(shipment.id)
     manifest = handoff.open_manifest(order.carrier)
     for parcel in shipment.parcels:
