@@ -207,3 +207,36 @@ def test_the_console_has_a_receiving_tile(supervisor, receipt, user_id):
     assert 'data-count="1" data-stage="receiving"' in page
     assert 'data-failed="2"' in page
     assert "/console/tiles/receiving" in supervisor.get("/").get_data(as_text=True)
+
+
+def test_a_put_away_of_units_gone_from_the_dock_is_told_not_a_500(receiver, receipt):
+    """The receiving area no longer holds the task's units (taken by an adjustment, a
+    count): the put-away screen says why the move cannot be made, keeps the task, and
+    moves nothing (the sync path already made it a conflict; the screen answered 500)."""
+    from webapp.catalog.models import StockMovement
+    from webapp.catalog.stock import ledger_mismatches, move_stock, on_hand
+    p1, = products(1)
+    receipt_id = receipt([(p1.sku, 2)])
+    assert receiver.post(f"/receiving/{receipt_id}/scan",
+                         data={"code": ean(p1), "qty": "2"}).status_code == 200
+    assert receiver.post(f"/receiving/{receipt_id}/close", data={
+        "delivered_by": "Wang Wu", "company": "SF Freight", **SIGNED}).status_code == 302
+    run = db.session.scalar(select(PutawayRun))
+    putaway.plan(run)
+    db.session.commit()
+    task = run.tasks[0]
+    dock = db.session.scalar(select(StockMovement.to_location_id).where(
+        StockMovement.reason == "receipt", StockMovement.product_id == p1.id))
+    move_stock(p1.id, on_hand(p1.id, dock), reason="adjustment", from_location_id=dock)
+    db.session.commit()
+    bin_scan = receiver.post(f"/putaway/{run.id}/scan", data={"code": task.suggested.code})
+    assert 'data-feedback="ok"' in bin_scan.get_data(as_text=True)
+    item = receiver.post(f"/putaway/{run.id}/scan", data={"code": ean(p1)})
+    assert item.status_code == 200  # before: 500
+    text = item.get_data(as_text=True)
+    assert 'data-feedback="bad"' in text and "The receiving area no longer holds" in text
+    db.session.expire_all()
+    assert db.session.get(type(task), task.id).status == "pending"
+    assert db.session.scalar(select(StockMovement).where(
+        StockMovement.reason == "putaway")) is None
+    assert ledger_mismatches() == []

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import allow, device_token, public
+from ..catalog.stock import StockError
 from ..extensions import db
 from ..jobstate import job_status
 from ..picking.views import _quantity
@@ -219,6 +220,11 @@ def putaway_scan(putaway_run_id):
     except walk.WalkError as error:
         db.session.rollback()
         outcome = walk.WalkOutcome(False, str(error))
+    except StockError as error:  # an adjustment or a count took the units meanwhile
+        db.session.rollback()
+        outcome = walk.WalkOutcome(False, _(
+            "The receiving area no longer holds these units (%(reason)s). The task stays "
+            "to do; ask a supervisor to count the receiving area.", reason=str(error)))
     db.session.commit()
     run = db.session.get(PutawayRun, putaway_run_id)
     db.session.refresh(run)
