@@ -2,8 +2,8 @@
 
 test_close_cancel_race.py sets up a real deadlock; here the undoing is injected at the
 points that must handle it, on both databases: the sync API does a batch again (the
-device should not wait for its next sync), a stored scan's savepoint is judged again,
-and what is still undone after the tries is a 409 with a message, not a 500.
+device should not wait for its next sync), the job does a chunk again, and what is
+still undone after the tries is a 409 with a message, not a 500.
 """
 from dataclasses import replace
 
@@ -72,25 +72,57 @@ def test_still_undone_after_the_tries_is_a_409(walk, device, scans, monkeypatch)
     assert db.session.scalar(select(func.count()).select_from(ScanRecord)) == 0
 
 
-def test_a_stored_scan_undone_in_its_savepoint_is_judged_again(walk, device, scans,
-                                                                monkeypatch):
-    batch, task = _finishing_scans(walk, scans)
-    effect, calls = applying._effect, []
+def _undone_once(monkeypatch):
+    """The first scan's effect written, then undone by a deadlock, and undone again on
+    every try within that transaction, as a real deadlock's victim is while its earlier
+    locks are held; the one-by-one path (no judging before the scan is stored).
+    Returns the scan ids applied, in order."""
+    effect, calls, lost_in = applying._effect, [], []
 
     def undone_once(record):
         calls.append(record.scan_uuid)
-        if len(calls) == 1:
-            effect(record)  # written inside the savepoint, then undone with it
+        transaction = db.session().get_transaction()
+        if not lost_in or lost_in[0] is transaction:
+            lost_in[:] = [transaction]
+            effect(record)
             raise _deadlock()
         return effect(record)
 
     monkeypatch.setattr(applying, "_effect", undone_once)
-    get = actions.get  # the one-by-one path: no judging before the scan is stored
+    get = actions.get
     monkeypatch.setattr(actions, "get", lambda name: replace(get(name), apply_now=None))
+    return calls
+
+
+def test_a_scan_undone_by_a_deadlock_is_not_retried_in_its_savepoint(walk, device, scans,
+                                                                      monkeypatch):
+    """Its savepoint would keep the earlier scans' locks, which the other transaction
+    may be waiting on: it would lose every try and a valid scan end as a conflict (a
+    reviewer reproduced it). The request is done again whole instead."""
+    batch, task = _finishing_scans(walk, scans)
+    calls = _undone_once(monkeypatch)
+    response = walk["app"].test_client().post("/api/v1/scans", headers=device["headers"],
+                                              json={"scans": batch})
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["applied"] * len(batch)
+    assert calls[0] == calls[1] == batch[0]["id"]  # the request again, from its start
+    assert _moves_of(task) == 1
+
+
+def test_the_jobs_chunk_undone_by_a_deadlock_is_done_again(walk, device, scans,
+                                                           monkeypatch):
+    batch, task = _finishing_scans(walk, scans)
+    monkeypatch.setattr(sync, "INLINE_LIMIT", 0)  # stored, for the job
     results, _batch_id = sync.receive({"scans": batch}, device["device"])
     db.session.commit()
-    assert [r["status"] for r in results] == ["applied"] * len(batch)
-    assert calls[0] == calls[1] == batch[0]["id"]
+    assert {r["status"] for r in results} == {"stored"}
+    calls = _undone_once(monkeypatch)
+    counts = applying.apply_stored(bulk=False)
+    assert counts == {"applied": len(batch)}
+    assert calls[0] == calls[1] == batch[0]["id"]  # the chunk again, from its start
+    stored = db.session.scalars(select(ScanRecord.status).where(
+        ScanRecord.scan_uuid.in_([s["id"] for s in batch]))).all()
+    assert stored == ["applied"] * len(batch)
     assert _moves_of(task) == 1
 
 

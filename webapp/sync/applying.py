@@ -5,6 +5,7 @@ Kept apart from receiving (services.py): a scan applied inline and one the job a
 from the backlog go through the same apply(), and the job, the sweep, the console tile
 and the conflicts page need nothing of how a batch is received or checked.
 """
+from collections import Counter
 from datetime import timedelta
 from functools import cache
 from itertools import groupby
@@ -45,10 +46,13 @@ def apply(record):
             record.status, record.reason = "conflict", str(error)
         except Rejected as error:
             record.status, record.reason = "rejected", str(error)
-        except (StaleDataError, DBAPIError) as error:
-            if not changed_meanwhile(error):
-                raise
+        except StaleDataError:
             continue  # the savepoint is undone; judge again against what was written
+        # A deadlock is not tried again here: rolling back to the savepoint keeps the
+        # locks the transaction's earlier scans took, so the other transaction, which
+        # may be waiting on one of them, would win every try and a valid scan end as a
+        # conflict. It undoes the whole transaction: the request (sync.views._received)
+        # or the job's chunk (_chunk_applied) is done again.
         return record
     record.status, record.reason = "conflict", "its task kept changing under other scans"
     return record
@@ -87,13 +91,27 @@ def apply_stored(batch_id=None, limit=None, device_id=ANY_DEVICE, bulk=True):
                             else ScanRecord.device_id == device_id)
     rows = db.session.execute(query.order_by(ScanRecord.device_id, ScanRecord.seq,
                                              ScanRecord.id).limit(limit)).all()
-    counts = {}
+    counts = Counter()
     for ids in _chunks(rows, bulk):
-        records = [r for r in _locked(ids) if r.status == "stored"]  # else a concurrent
-        for record in _apply_chunk(records, bulk):                   # run got here first
-            counts[record.status] = counts.get(record.status, 0) + 1
-        db.session.commit()
-    return counts
+        counts.update(_chunk_applied(ids, bulk))
+    return dict(counts)
+
+
+def _chunk_applied(ids, bulk):
+    """Apply one chunk in a transaction of its own, committed; done again from its start
+    when PostgreSQL undid it to break a deadlock (the Counter of outcomes)."""
+    for attempt in range(STALE_TRIES):
+        try:
+            # Still stored once locked: else a concurrent run got here first.
+            records = [r for r in _locked(ids) if r.status == "stored"]
+            applied = Counter(r.status for r in _apply_chunk(records, bulk))
+            db.session.commit()
+            return applied
+        except DBAPIError as error:
+            if not changed_meanwhile(error) or attempt == STALE_TRIES - 1:
+                raise  # the job's RQ retry has it next
+            db.session.rollback()
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def _chunks(rows, bulk):
