@@ -46,13 +46,44 @@ def test_a_double_tap_on_retry_queues_one_booking(pg_warehouse, make_planned, us
     def retry():
         return booking.retry_booking(order_id)
 
-    first, second, waited = race(pg_warehouse, retry, retry)
-    assert waited, "the second tap never waited on the first (the race was not set up)"
+    # The second tap does not wait for the first (NOWAIT): it is told at once.
+    first, second, _waited = race(pg_warehouse, retry, retry)
     assert isinstance(first, Shipment)
     assert isinstance(second, packing.PackingError), second  # before: a second job
     assert "being booked" in str(second)
     assert db.session.scalar(select(Shipment.status).where(
         Shipment.order_id == order_id)) == "queued"
+
+
+def test_a_tap_on_retry_while_a_booking_job_holds_the_shipment_is_told_at_once(
+        pg_warehouse, make_planned, user_id):
+    """The job holds the shipment's lock through its carrier's call; before, the tap
+    waited all that time (a web worker held) to be told the same thing."""
+    order_id = _failed(_packed(make_planned, user_id))
+    shipment_id = db.session.scalar(select(Shipment.id).where(Shipment.order_id == order_id))
+    holding, done = threading.Event(), threading.Event()
+
+    def job_calling_its_carrier():
+        with pg_warehouse.app_context():
+            booking.locked_shipment(shipment_id)
+            holding.set()
+            done.wait(20)  # longer than the tap could wait for and still pass
+            db.session.rollback()
+            db.session.remove()
+
+    db.session.commit()
+    job = threading.Thread(target=job_calling_its_carrier)
+    job.start()
+    assert holding.wait(30)
+    try:
+        with pytest.raises(packing.PackingError, match="being booked"):
+            booking.retry_booking(order_id)  # before: waited 20 s, then queued a 2nd job
+    finally:
+        done.set()
+        job.join(30)
+        db.session.rollback()
+    assert db.session.scalar(select(Shipment.status).where(
+        Shipment.id == shipment_id)) == "failed"
 
 
 def test_two_jobs_claiming_the_booking_key_send_the_same(pg_warehouse, make_planned,

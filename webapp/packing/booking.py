@@ -9,12 +9,15 @@ import uuid
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from ..timeutil import utcnow
 from . import carriers
 from .models import Shipment
 from .services import PackingError
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL, for NOWAIT
 
 
 def booking_key(shipment):
@@ -54,7 +57,17 @@ def locked_shipment(shipment_id):
 def retry_booking(order_id):
     """Queue a failed shipment's booking again; PackingError when it is not failed
     (any more). The state is claimed by a guarded update, so of two taps on Retry
-    at once (each saw 'failed') only one starts a booking job."""
+    at once (each saw 'failed') only one starts a booking job. Not waiting for the
+    shipment's lock: a booking job holds it through its carrier's call, and a tap on
+    Retry meanwhile would hold a web worker that long to be told the same."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(select(Shipment.id).where(Shipment.order_id == order_id)
+                               .with_for_update(key_share=True, nowait=True))
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise PackingError(_("This shipment is already booked or being booked.")) from error
     claimed = db.session.execute(update(Shipment).where(
         Shipment.order_id == order_id, Shipment.status == "failed")
         .values(status="queued", error=None).execution_options(synchronize_session=False))
